@@ -1,0 +1,108 @@
+"""Shared test setup: role factories, fast hashing, in-memory mail, eager tasks.
+
+Under CI=true the suite must run on real PostgreSQL and Redis; a missing
+service there fails the run instead of skipping tests.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from clinic.celery import app as celery_app
+
+IN_CI = os.environ.get("CI") == "true"
+
+hypothesis_settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
+hypothesis_settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_configure(config) -> None:
+    # Unit tests run tasks in-process; the integration tests switch this off.
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+def pytest_sessionstart(session) -> None:
+    if not IN_CI:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(f"CI=true but the database engine is {engine}; set DATABASE_URL.", 3)
+    if not str(celery_app.conf.broker_url).startswith("redis://"):
+        pytest.exit("CI=true but the Celery broker is not Redis; set REDIS_URL.", 3)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SECURE_SSL_REDIRECT = False
+
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """Create a user holding the given roles (groups are recreated if flushed)."""
+    from django.contrib.auth.models import Group
+
+    counter = {"n": 0}
+
+    def make(*roles: str, username: str | None = None, **extra):
+        counter["n"] += 1
+        user = django_user_model.objects.create_user(
+            username=username or f"user{counter['n']}",
+            email=f"{username or 'user' + str(counter['n'])}@clinic.example",
+            password=PASSWORD,
+            **extra,
+        )
+        for role in roles:
+            group, _ = Group.objects.get_or_create(name=role)
+            user.groups.add(group)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def practitioner(make_user):
+    return make_user("practitioner", username="pia")
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer", username="rui")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", username="ada", is_staff=True)
+
+
+@pytest.fixture
+def norole_user(make_user):
+    return make_user(username="nora")
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a client in as the given user (None: stay anonymous)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

@@ -1,0 +1,96 @@
+"""Login, logout, password change and reset, deactivated users, throttling."""
+
+import re
+
+import pytest
+from axes.models import AccessAttempt
+from django.core import mail
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_public(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+
+
+def test_login_with_the_right_password_opens_the_dashboard(client, practitioner):
+    response = client.post("/accounts/login/", {"username": "pia", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_with_a_message(client, practitioner):
+    response = client.post("/accounts/login/", {"username": "pia", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_deactivated_user_is_refused(client, make_user):
+    make_user("practitioner", username="gone", is_active=False)
+    response = client.post("/accounts/login/", {"username": "gone", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_is_throttled_after_repeated_failures(client, practitioner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "pia", "password": "wrong"})
+    # Even the right password is refused while the lock-out lasts.
+    response = client.post("/accounts/login/", {"username": "pia", "password": PASSWORD})
+    assert response.status_code == 429
+    assert b"Too many failed log-ins" in response.content
+    assert "_auth_user_id" not in client.session
+    assert AccessAttempt.objects.get(username="pia").failures_since_start >= 5
+
+
+def test_logout_needs_post_and_ends_the_session(client, practitioner):
+    client.force_login(practitioner)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert "_auth_user_id" in client.session
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_change_requires_login(client):
+    response = client.get("/accounts/password_change/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_password_change_applies_the_validators(client, practitioner):
+    client.force_login(practitioner)
+    response = client.post("/accounts/password_change/", {
+        "old_password": PASSWORD, "new_password1": "12345", "new_password2": "12345"})
+    assert response.status_code == 200
+    assert b"This password is too short" in response.content
+    practitioner.refresh_from_db()
+    assert practitioner.check_password(PASSWORD)
+
+
+def test_password_reset_sends_a_working_link(client, practitioner):
+    response = client.post("/accounts/password_reset/", {"email": "pia@clinic.example"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["pia@clinic.example"]
+    assert message.subject == "Clinic Vetting: reset your password"
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    form_url = client.get(link)["Location"]  # Django swaps the token for a session key
+    new = "a-brand-new-passphrase-42"
+    response = client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    practitioner.refresh_from_db()
+    assert practitioner.check_password(new)
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing(client, practitioner):
+    response = client.post("/accounts/password_reset/", {"email": "stranger@else.example"})
+    assert response.status_code == 302  # same answer: does not reveal which addresses exist
+    assert mail.outbox == []

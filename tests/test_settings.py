@@ -1,0 +1,118 @@
+"""Settings read from the environment, checked in a fresh process each time."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LONG_KEY = "k" * 20 + "-production-secret-key-0123456789-abcdefghijklmnop"
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+from clinic.celery import app
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "ENGINE": settings.DATABASES["default"]["ENGINE"],
+    "DB_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "BROKER": app.conf.broker_url,
+    "RESULTS": app.conf.result_backend,
+    "CACHE": settings.CACHES["default"]["BACKEND"],
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+}))
+"""
+
+
+def run_python(tmp_path, code=None, args=None, **env_vars):
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VAR_DIR": str(tmp_path / "var"),
+           "DJANGO_SETTINGS_MODULE": "clinic.settings", **env_vars}
+    command = [sys.executable, *(args or ["-c", code])]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def settings_in(tmp_path, **env_vars) -> dict:
+    result = run_python(tmp_path, PRINT_SETTINGS, **env_vars)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_default_needs_no_environment(tmp_path):
+    values = settings_in(tmp_path)
+    assert values["DEBUG"] is True
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["DB_NAME"] == str(tmp_path / "var" / "db.sqlite3")
+    assert values["BROKER"] == "filesystem://"
+    assert values["RESULTS"].startswith("file://")
+    assert values["CACHE"].endswith("FileBasedCache")
+    assert values["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    assert values["MEDIA_ROOT"] == str(tmp_path / "var" / "media")
+    assert (tmp_path / "var" / "broker" / "queue").is_dir()
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    values = settings_in(tmp_path, DATABASE_URL="postgres://postgres@db.internal:5432/vetting")
+    assert values["ENGINE"] == "django.db.backends.postgresql"
+    assert values["DB_NAME"] == "vetting"
+
+
+def test_redis_url_selects_redis_for_broker_results_and_cache(tmp_path):
+    values = settings_in(tmp_path, REDIS_URL="redis://cache.internal:6379/2")
+    assert values["BROKER"] == "redis://cache.internal:6379/2"
+    assert values["RESULTS"] == "redis://cache.internal:6379/2"
+    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_smtp_settings_select_the_smtp_backend(tmp_path):
+    values = settings_in(tmp_path, EMAIL_HOST="smtp.clinic.example")
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_session_idle_timeout_comes_from_the_environment(tmp_path):
+    assert settings_in(tmp_path, SESSION_IDLE_TIMEOUT="900")["SESSION_COOKIE_AGE"] == 900
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("DEBUG", "perhaps", "DEBUG='perhaps' is not a boolean"),
+    ("SESSION_IDLE_TIMEOUT", "soon", "SESSION_IDLE_TIMEOUT='soon' is not an integer"),
+    ("DATABASE_URL", "nosuchdb://x", "DATABASE_URL is not a database URL"),
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not one of"),
+])
+def test_bad_values_stop_the_start_naming_the_variable(tmp_path, name, value, message):
+    result = run_python(tmp_path, PRINT_SETTINGS, **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    result = run_python(tmp_path, PRINT_SETTINGS, DEBUG="0", ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
+    result = run_python(tmp_path, PRINT_SETTINGS, DEBUG="0", SECRET_KEY=LONG_KEY)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is required when DEBUG is off" in result.stderr
+
+
+def test_production_defaults_pass_check_deploy(tmp_path):
+    check = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    result = run_python(tmp_path, args=check, DEBUG="0", SECRET_KEY=LONG_KEY,
+                        ALLOWED_HOSTS="example.org")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_security_settings_can_be_overridden(tmp_path):
+    values = settings_in(tmp_path, DEBUG="0", SECRET_KEY=LONG_KEY, ALLOWED_HOSTS="example.org",
+                         SECURE_SSL_REDIRECT="0")
+    assert values["DEBUG"] is False
+    assert values["SECURE_SSL_REDIRECT"] is False

@@ -1,0 +1,24 @@
+"""Create the role groups. Roles are checked by name in vetting/permissions.py."""
+
+from django.db import migrations
+
+ROLES = ("practitioner", "reviewer", "admin")
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("vetting", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]
