@@ -17,6 +17,8 @@ from clinic.celery import app as celery_app
 
 IN_CI = os.environ.get("CI") == "true"
 
+pytest_plugins = ["tests.browser"]
+
 hypothesis_settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
