@@ -1,0 +1,301 @@
+"""The dossier format: one assessment's answers and evidence as JSON (docs/dossier-format.md).
+
+``parse_dossier`` validates strictly and turns JSON values into the typed answers the
+engine reads; any problem is a ``DossierError`` whose one-line message names the
+question, the field and what is wrong. ``dossier_to_dict`` is the inverse, for export.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .engine import Evidence
+from .schema import Checklist, Field, Question, UnknownVersion, get_checklist
+
+FORMAT = "clinic-vetting-dossier"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+TOP_KEYS = ("format", "checklist_version", "product", "answers", "evidence")
+EVIDENCE_KEYS = ("name", "kind", "sha256")
+
+Value = str | int | float | date | tuple[str, ...]
+Row = Mapping[str, Value]
+
+
+class DossierError(ValueError):
+    """An invalid dossier; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class Dossier:
+    checklist: Checklist
+    answers: Mapping[str, Row | tuple[Row, ...]]  # rows (a tuple) for a repeatable question
+    evidence: Mapping[str, tuple[Evidence, ...]]
+    product: Mapping[str, str]
+
+    @property
+    def version(self) -> str:
+        return self.checklist.version
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    duplicate = next((k for k in keys if keys.count(k) > 1), None)
+    if duplicate is not None:
+        raise ValueError(f"key {duplicate!r} appears twice in one object")
+    return dict(pairs)
+
+
+def load_dossier(
+    path: str | Path, *, checklists: Callable[[str], Checklist] = get_checklist
+) -> Dossier:
+    """Read and validate a dossier file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DossierError(f"{path.name}: cannot read the file: {reason}") from exc
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise DossierError(
+            f"{path.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except ValueError as exc:
+        raise DossierError(f"{path.name}: not valid JSON: {exc}") from exc
+    return parse_dossier(data, source=path.name, checklists=checklists)
+
+
+def parse_dossier(
+    data: Any,
+    *,
+    source: str = "dossier",
+    checklists: Callable[[str], Checklist] = get_checklist,
+) -> Dossier:
+    """Validate decoded JSON against its checklist version into a Dossier."""
+    try:
+        return _parse(data, checklists)
+    except DossierError as exc:
+        raise DossierError(f"{source}: {exc}") from None
+
+
+def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
+    if not isinstance(data, dict):
+        raise DossierError("the dossier must be a JSON object")
+    unknown = [k for k in data if k not in TOP_KEYS]
+    if unknown:
+        raise DossierError(f"unknown key {unknown[0]!r} (allowed: {', '.join(TOP_KEYS)})")
+    if data.get("format", FORMAT) != FORMAT:
+        raise DossierError(f"format must be {FORMAT!r}, not {data['format']!r}")
+    for key in ("checklist_version", "answers"):
+        if key not in data:
+            raise DossierError(f"missing {key!r}")
+    version = data["checklist_version"]
+    if not isinstance(version, str):
+        raise DossierError(f'checklist_version must be a string such as "1", not {version!r}')
+    try:
+        checklist = checklists(version)
+    except UnknownVersion as exc:
+        raise DossierError(exc.problem) from None
+    return Dossier(
+        checklist=checklist,
+        answers=MappingProxyType(_answers(data["answers"], checklist)),
+        evidence=MappingProxyType(_evidence(data.get("evidence", {}), checklist)),
+        product=MappingProxyType(_product(data.get("product", {}))),
+    )
+
+
+def _product(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise DossierError("product must be an object of texts (e.g. name, vendor)")
+    return dict(raw)
+
+
+def _question(checklist: Checklist, qid: Any) -> Question:
+    question = checklist.question_map.get(qid)
+    if question is None:
+        raise DossierError(f"unknown question {qid!r} in checklist {checklist.version}")
+    return question
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _answers(raw: Any, checklist: Checklist) -> dict[str, Row | tuple[Row, ...]]:
+    if not isinstance(raw, dict):
+        raise DossierError("answers must be an object keyed by question ID")
+    answers: dict[str, Row | tuple[Row, ...]] = {}
+    for qid, value in raw.items():
+        question = _question(checklist, qid)
+        if question.repeatable:
+            if not isinstance(value, list):
+                raise DossierError(f"question {qid}: a repeatable question takes a list of rows")
+            answers[qid] = tuple(
+                _row(row, question, f"question {qid}, row {i}") for i, row in enumerate(value, 1)
+            )
+        else:
+            answers[qid] = _row(value, question, f"question {qid}")
+    return answers
+
+
+def _row(raw: Any, question: Question, where: str) -> Row:
+    if not isinstance(raw, dict):
+        raise DossierError(f"{where}: answers must be an object of field: value")
+    row: dict[str, Value] = {}
+    for name, value in raw.items():
+        field = question.field_map.get(name)
+        if field is None:
+            known = ", ".join(f.name for f in question.fields if not f.is_document)
+            raise DossierError(f"{where}: unknown field {name!r} (fields: {known})")
+        if field.is_document:
+            raise DossierError(
+                f"{where}, field {name}: a document is listed under evidence, kind {field.kind!r}"
+            )
+        if value is None:
+            continue  # null: not answered
+        typed = _value(field, value, f"{where}, field {name}")
+        if typed != "":
+            row[name] = typed
+    return MappingProxyType(row)
+
+
+def _value(field: Field, value: Any, where: str) -> Value:
+    parse = _PARSERS[field.type]
+    return parse(field, value, where)
+
+
+def _choice(field: Field, value: Any, where: str) -> str:
+    if not isinstance(value, str) or value not in field.allowed_values:
+        raise DossierError(
+            f"{where}: {value!r} is not a choice (choices: {', '.join(field.allowed_values)})"
+        )
+    return value
+
+
+def _multi(field: Field, value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise DossierError(f"{where}: expected a list of choices, not {value!r}")
+    chosen = [_choice(field, item, where) for item in value]
+    if len(set(chosen)) != len(chosen):
+        raise DossierError(f"{where}: a choice is listed twice")
+    return tuple(c for c in field.choices if c in chosen)  # checklist order
+
+
+def _number(field: Field, value: Any, where: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DossierError(f"{where}: expected a number, not {value!r}")
+    if field.integer:
+        if value != int(value):
+            raise DossierError(f"{where}: expected a whole number, not {value!r}")
+        value = int(value)
+    if field.minimum is not None and value < field.minimum:
+        raise DossierError(f"{where}: {value!r} is below the minimum {field.minimum:g}")
+    return value
+
+
+def _date(field: Field, value: Any, where: str) -> date:
+    try:
+        if isinstance(value, str) and DATE.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise DossierError(f"{where}: expected a date YYYY-MM-DD, not {value!r}")
+
+
+def _text(field: Field, value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise DossierError(f"{where}: expected a text, not {value!r}")
+    return value.strip()
+
+
+_PARSERS: dict[str, Callable[[Field, Any, str], Value]] = {
+    "yn": _choice,
+    "choice": _choice,
+    "multi": _multi,
+    "number": _number,
+    "date": _date,
+    "text": _text,
+}
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _evidence(raw: Any, checklist: Checklist) -> dict[str, tuple[Evidence, ...]]:
+    if not isinstance(raw, dict):
+        raise DossierError("evidence must be an object keyed by question ID")
+    evidence = {}
+    for qid, items in raw.items():
+        question = _question(checklist, qid)
+        if not isinstance(items, list):
+            raise DossierError(f"evidence for {qid}: expected a list of documents")
+        evidence[qid] = tuple(
+            _document(item, question, f"evidence for {qid}, item {i}")
+            for i, item in enumerate(items, 1)
+        )
+    return evidence
+
+
+def _document(raw: Any, question: Question, where: str) -> Evidence:
+    if not isinstance(raw, dict) or set(raw) != set(EVIDENCE_KEYS):
+        raise DossierError(f"{where}: expected an object with exactly {', '.join(EVIDENCE_KEYS)}")
+    name, kind, digest = raw["name"], raw["kind"], raw["sha256"]
+    if not isinstance(name, str) or not name.strip():
+        raise DossierError(f"{where}: name must be a non-empty text")
+    kinds = sorted(question.document_kinds())
+    if kind not in kinds:
+        allowed = ", ".join(kinds) or "none: this question asks for no document"
+        raise DossierError(f"{where}: kind {kind!r} is not asked for here (kinds: {allowed})")
+    if not isinstance(digest, str) or not SHA256.match(digest):
+        raise DossierError(f"{where}: sha256 must be 64 hexadecimal characters")
+    return Evidence(name.strip(), kind, digest.lower())
+
+
+# ---------------------------------------------------------------- export
+
+
+def _export_value(value: Value) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _export_row(row: Row) -> dict[str, Any]:
+    return {name: _export_value(value) for name, value in row.items()}
+
+
+def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
+    """The JSON-ready form of a dossier; parse_dossier(dossier_to_dict(d)) equals d."""
+    answers: dict[str, Any] = {}
+    for question in dossier.checklist.questions:  # checklist order, for stable files
+        if question.id not in dossier.answers:
+            continue
+        value = dossier.answers[question.id]
+        answers[question.id] = (
+            [_export_row(r) for r in value] if question.repeatable else _export_row(value)
+        )
+    return {
+        "format": FORMAT,
+        "checklist_version": dossier.version,
+        "product": dict(dossier.product),
+        "answers": answers,
+        "evidence": {
+            qid: [{"name": e.name, "kind": e.kind, "sha256": e.sha256} for e in items]
+            for qid, items in dossier.evidence.items()
+        },
+    }
