@@ -164,6 +164,13 @@ class Checklist:
 # ---------------------------------------------------------------- loading
 
 
+def safe_load_yaml(content: bytes | str) -> Any:
+    """yaml.safe_load, through libyaml's C safe loader when present (10x faster)."""
+    if yaml.__with_libyaml__:
+        return yaml.load(content, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(content)
+
+
 def load_checklist(path: str | Path) -> Checklist:
     """Read, parse and validate one checklist file."""
     path = Path(path)
@@ -172,7 +179,7 @@ def load_checklist(path: str | Path) -> Checklist:
     except OSError as exc:
         raise ChecklistError(path.name, f"cannot read the file: {exc.strerror}") from exc
     try:
-        data = yaml.safe_load(content)
+        data = safe_load_yaml(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
