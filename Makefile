@@ -35,6 +35,7 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 1
 
 seed: migrate
+	$(PY) manage.py load_checklists
 	$(PY) manage.py seed_demo
 
 run: seed

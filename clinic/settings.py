@@ -198,6 +198,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Extra folders with checklist version files (v2.yaml, ...) for load_checklists.
+CHECKLIST_DIRS = env_list("CHECKLIST_DIRS")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -108,3 +108,36 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def checklist_version(db):
+    """Checklist v1 loaded into the database (as `load_checklists` does)."""
+    from vetting.models import ChecklistVersion
+    from vetting.services import checklists_load_all
+
+    checklists_load_all()
+    return ChecklistVersion.objects.get(version="1")
+
+
+@pytest.fixture
+def vendor(db):
+    from vetting.models import Vendor
+
+    return Vendor.objects.create(name="Aurora Regenerative Labs", country="United States")
+
+
+@pytest.fixture
+def product(vendor):
+    from vetting.models import Product
+
+    return Product.objects.create(vendor=vendor, name="Glow Exosome Serum",
+                                  category="exosome_ev", form="topical")
+
+
+@pytest.fixture
+def assessment(checklist_version, product, practitioner):
+    """A draft assessment of `product`, started by the practitioner."""
+    from vetting.services import assessment_create
+
+    return assessment_create(user=practitioner, product=product)

@@ -1,0 +1,26 @@
+from .assessment import (
+    CLOSED_STATES,
+    DECIDED_STATES,
+    EDITABLE_STATES,
+    OPEN_STATES,
+    Answer,
+    AnswerSource,
+    Assessment,
+    AssessmentState,
+    ChecklistVersion,
+    EvidenceDocument,
+    ExpectedEvidence,
+    InformationRequestTarget,
+    Recommendation,
+    VendorSubmission,
+)
+from .audit import GENESIS_HASH, ActorKind, AuditChainHead, AuditEntry, AuditEvent
+from .registry import Product, ProductCategory, ProductForm, Vendor, VendorContact, WorkerCheck
+
+__all__ = [
+    "CLOSED_STATES", "DECIDED_STATES", "EDITABLE_STATES", "OPEN_STATES", "GENESIS_HASH",
+    "ActorKind", "Answer", "AnswerSource", "Assessment", "AssessmentState", "AuditChainHead",
+    "AuditEntry", "AuditEvent", "ChecklistVersion", "EvidenceDocument", "ExpectedEvidence",
+    "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
+    "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
+]

@@ -1,0 +1,35 @@
+"""Services: the one place where records change (see design/style.md).
+
+Views, forms, tasks, commands and the admin call these functions; each runs in a
+transaction, checks who may act, and writes its audit entry in that transaction.
+"""
+
+from .answers import answer_set, evidence_upload, vendor_may_write
+from .checklists import checklist_load_file, checklists_load_all
+from .dossiers import assessment_export, assessment_import
+from .errors import InvalidInput, InvalidState, NotAllowed, ServiceError
+from .evaluation import assessment_evaluation, assessment_refresh, clinic_today
+from .lifecycle import (
+    assessment_create,
+    assessment_invite,
+    assessment_request_information,
+    assessment_resubmit,
+    assessment_submit_for_review,
+    assessment_supersede,
+    assessment_suspend,
+    assessment_vendor_submit,
+    assessment_withdraw,
+    newest_checklist_version,
+)
+from .system import worker_check_complete, worker_check_start
+
+__all__ = [
+    "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
+    "answer_set", "assessment_create", "assessment_evaluation", "assessment_export",
+    "assessment_import", "assessment_invite", "assessment_refresh",
+    "assessment_request_information", "assessment_resubmit", "assessment_submit_for_review",
+    "assessment_supersede", "assessment_suspend", "assessment_vendor_submit",
+    "assessment_withdraw", "checklist_load_file", "checklists_load_all", "clinic_today",
+    "evidence_upload", "newest_checklist_version", "vendor_may_write", "worker_check_complete",
+    "worker_check_start",
+]

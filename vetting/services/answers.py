@@ -1,0 +1,201 @@
+"""Answer and evidence services: every change re-evaluates and is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from vetting.audit import Actor, audit_record
+from vetting.checklist import Question
+from vetting.models import (
+    EDITABLE_STATES,
+    Answer,
+    AnswerSource,
+    Assessment,
+    AssessmentState,
+    AuditEvent,
+    EvidenceDocument,
+    InformationRequestTarget,
+)
+from vetting.permissions import STAFF_ROLES
+from vetting.uploads import inspect_upload
+
+from .common import lock_assessment, require_role, require_state
+from .errors import InvalidInput, InvalidState, NotAllowed
+from .evaluation import assessment_refresh, normalize_answer
+
+STAFF_SOURCES = (
+    AnswerSource.PRACTITIONER, AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT,
+    AnswerSource.IMPORT, AnswerSource.CARRIED_OVER,
+)
+
+
+def vendor_may_write(assessment: Assessment) -> bool:
+    """The portal is open while the vendor is invited or asked for more information."""
+    return assessment.state == AssessmentState.AWAITING_VENDOR or (
+        assessment.state == AssessmentState.INFORMATION_REQUESTED
+        and assessment.information_requested_from == InformationRequestTarget.VENDOR
+    )
+
+
+def _question(assessment: Assessment, question_id: str) -> Question:
+    question = assessment.checklist.question_map.get(question_id)
+    if question is None:
+        raise InvalidInput(f"Checklist v{assessment.checklist.version} has no question "
+                           f"{question_id!r}.", field=question_id)
+    return question
+
+
+def _writer(assessment: Assessment, user, vendor_label: str | None, action: str) -> Actor:
+    """Check that this user or vendor may change this assessment now."""
+    if vendor_label is not None:
+        if not vendor_may_write(assessment):
+            raise InvalidState(f"You cannot {action}: this assessment is not open to the vendor.")
+        return Actor.vendor(vendor_label)
+    require_role(user, STAFF_ROLES, action)
+    require_state(assessment, EDITABLE_STATES, action)
+    return Actor.for_user(user)
+
+
+def _answer_source(assessment, question, actor, source, source_document) -> str:
+    if actor.kind == "vendor":
+        if question.by != "vendor":
+            raise NotAllowed(f"Question {question.id} is answered by the clinic.")
+        return AnswerSource.VENDOR
+    source = source or AnswerSource.PRACTITIONER
+    if source not in STAFF_SOURCES:
+        raise InvalidInput(f"{source!r} is not a source a clinic user can give.", field="source")
+    if question.by == "vendor" and source == AnswerSource.PRACTITIONER:
+        source = AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT
+    if source == AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT:
+        if source_document is None:
+            raise InvalidInput(
+                f"Question {question.id} is the vendor's to answer: name the vendor document "
+                "you entered it from.", field="source_document")
+        if source_document.assessment_id != assessment.pk:
+            raise InvalidInput("That document belongs to another assessment.",
+                               field="source_document")
+    return source
+
+
+def answer_set(
+    *,
+    assessment: Assessment,
+    question_id: str,
+    value: Any,
+    user=None,
+    vendor_label: str | None = None,
+    source: str | None = None,
+    source_document: EvidenceDocument | None = None,
+) -> Answer | None:
+    """Set (or, with an empty value, clear) one question's answer."""
+    with transaction.atomic():
+        assessment = lock_assessment(assessment)
+        question = _question(assessment, question_id)
+        actor = _writer(assessment, user, vendor_label, "change answers")
+        source = _answer_source(assessment, question, actor, source, source_document)
+        value = normalize_answer(assessment.checklist, question_id, value)
+        answer = assessment.answers.filter(question_id=question_id).first()
+        before = {"value": answer.value, "source": answer.source} if answer else None
+        if value is None:
+            if answer is None:
+                return None
+            answer.delete()
+            after, answer = None, None
+        else:
+            if answer is not None and answer.value == value and answer.source == source:
+                return answer  # nothing changed: no audit entry
+            answer = _upsert(assessment, question_id, value, source, source_document, actor, answer)
+            after = {"value": value, "source": source}
+        verb = "cleared" if after is None else ("changed" if before else "answered")
+        audit_record(actor=actor, event=AuditEvent.ANSWER_CHANGE, assessment=assessment,
+                     obj=answer, summary=f"Question {question_id} {verb}",
+                     before=before, after=after)
+        assessment_refresh(assessment=assessment)
+    return answer
+
+
+def _upsert(assessment, question_id, value, source, source_document, actor, answer):
+    answer = answer or Answer(assessment=assessment, question_id=question_id)
+    answer.value = value
+    answer.source = source
+    answer.source_document = source_document if source != AnswerSource.VENDOR else None
+    answer.answered_by = actor.user
+    answer.answered_by_vendor = actor.label if actor.kind == "vendor" else ""
+    answer.answered_at = timezone.now()
+    answer.save()
+    return answer
+
+
+def evidence_upload(
+    *,
+    assessment: Assessment,
+    question_id: str,
+    kind: str,
+    upload,
+    user=None,
+    vendor_label: str | None = None,
+    replaces: EvidenceDocument | None = None,
+) -> EvidenceDocument:
+    """Store an uploaded document for a question; a replaced one stays as history."""
+    info = inspect_upload(upload)  # content, size and hash first: nothing written on failure
+    stored: list[EvidenceDocument] = []
+    try:
+        return _upload(assessment, question_id, kind, upload, info, user, vendor_label,
+                       replaces, stored)
+    except Exception:
+        for document in stored:  # the transaction rolled back: leave no orphan file
+            document.file.storage.delete(document.file.name)
+        raise
+
+
+def _upload(assessment, question_id, kind, upload, info, user, vendor_label, replaces, stored):
+    with transaction.atomic():
+        assessment = lock_assessment(assessment)
+        question = _question(assessment, question_id)
+        actor = _writer(assessment, user, vendor_label, "upload documents")
+        if actor.kind == "vendor" and question.by != "vendor":
+            raise NotAllowed(f"Question {question_id} is answered by the clinic.")
+        if kind not in question.document_kinds():
+            kinds = ", ".join(sorted(question.document_kinds())) or "none"
+            raise InvalidInput(f"Question {question_id} asks for documents of kind {kinds}, "
+                               f"not {kind!r}.", field="kind")
+        if replaces is not None and (replaces.assessment_id != assessment.pk
+                                     or not replaces.is_current):
+            raise InvalidInput("Only a current document of this assessment can be replaced.",
+                               field="replaces")
+        document = _store(assessment, question_id, kind, upload, info, actor, replaces, stored)
+        assessment.expected_documents.filter(
+            question_id=question_id, sha256=info.sha256
+        ).delete()
+        audit_record(actor=actor, event=AuditEvent.UPLOAD, assessment=assessment, obj=document,
+                     summary=f"Document {info.name} uploaded for question {question_id}",
+                     before=_document_summary(replaces) if replaces else None,
+                     after=_document_summary(document))
+        assessment_refresh(assessment=assessment)
+    return document
+
+
+def _store(assessment, question_id, kind, upload, info, actor, replaces, stored):
+    document = EvidenceDocument(
+        assessment=assessment, question_ids=[question_id], kind=kind,
+        original_name=info.name, sha256=info.sha256, size=info.size,
+        content_type=info.content_type, uploaded_by=actor.user,
+        uploaded_by_vendor=actor.label if actor.kind == "vendor" else "",
+        replaces=replaces,
+    )
+    if replaces is not None:
+        replaces.is_current = False
+        replaces.save(update_fields=["is_current"])
+    document.file.save("upload", upload, save=False)  # upload_to generates the name
+    stored.append(document)
+    document.save()
+    return document
+
+
+def _document_summary(document: EvidenceDocument) -> dict:
+    return {"name": document.original_name, "kind": document.kind, "sha256": document.sha256,
+            "size": document.size, "content_type": document.content_type}
+

@@ -1,0 +1,108 @@
+"""Import and export of an assessment's answers in the dossier format (docs/dossier-format.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from vetting.audit import Actor, audit_record
+from vetting.checklist import DossierError, dossier_to_dict, parse_dossier
+from vetting.models import AnswerSource, Assessment, AuditEvent, ExpectedEvidence
+from vetting.permissions import STAFF_ROLES
+
+from .answers import answer_set
+from .common import lock_assessment, require_role
+from .errors import InvalidInput
+from .evaluation import stored_answers
+
+
+def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
+    """The assessment's answers and evidence as a dossier (audited as a download)."""
+    require_role(user, STAFF_ROLES, "export a dossier")
+    checklist = assessment.checklist
+    evidence: dict[str, list[dict]] = {}
+    for document in assessment.documents.filter(is_current=True).order_by("uploaded_at", "pk"):
+        for qid in document.question_ids:
+            evidence.setdefault(qid, []).append(
+                {"name": document.original_name, "kind": document.kind, "sha256": document.sha256})
+    for expected in assessment.expected_documents.order_by("pk"):
+        evidence.setdefault(expected.question_id, []).append(
+            {"name": expected.name, "kind": expected.kind, "sha256": expected.sha256})
+    data = {
+        "checklist_version": checklist.version,
+        "product": {"name": assessment.product.name, "vendor": assessment.product.vendor.name},
+        "answers": stored_answers(assessment),
+        "evidence": evidence,
+    }
+    # Through the parser and back: one canonical form (checklist order, typed values).
+    dossier = dossier_to_dict(parse_dossier(data, checklists=lambda _: checklist))
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.DOWNLOAD,
+                     assessment=assessment, obj=assessment,
+                     summary=f"Dossier of assessment {assessment.number} exported",
+                     after={"answers": len(dossier["answers"])})
+    return dossier
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    answers: int
+    matched_documents: int
+    expected_documents: list[dict]
+
+
+def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResult:
+    """Record a dossier's answers (source "import"); nothing is written if any part is bad."""
+    require_role(user, STAFF_ROLES, "import a dossier")
+    checklist = assessment.checklist
+    try:
+        dossier = parse_dossier(data, source="dossier", checklists=_only(checklist))
+    except DossierError as exc:
+        raise InvalidInput(str(exc), field="file") from None
+    exported = dossier_to_dict(dossier)
+    with transaction.atomic():
+        assessment = lock_assessment(assessment)
+        for qid, value in exported["answers"].items():
+            answer_set(assessment=assessment, question_id=qid, value=value, user=user,
+                       source=AnswerSource.IMPORT)
+        matched, expected = _import_evidence(assessment, exported["evidence"])
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
+                     assessment=assessment, obj=assessment,
+                     summary=f"Dossier imported: {len(exported['answers'])} answers, "
+                             f"{matched} documents matched, {len(expected)} expected",
+                     after={"answers": sorted(exported["answers"]), "expected": expected})
+    return ImportResult(len(exported["answers"]), matched, expected)
+
+
+def _only(checklist):
+    def lookup(version: str):
+        if version != checklist.version:
+            raise DossierError(
+                f"the dossier is for checklist v{version}; this assessment uses "
+                f"v{checklist.version}")
+        return checklist
+
+    return lookup
+
+
+def _import_evidence(assessment: Assessment, evidence: dict) -> tuple[int, list[dict]]:
+    """Link documents the clinic holds (same SHA-256); list the others as expected."""
+    by_hash = {d.sha256: d for d in assessment.documents.filter(is_current=True)}
+    matched, expected = 0, []
+    for qid, items in evidence.items():
+        for item in items:
+            document = by_hash.get(item["sha256"])
+            if document is not None:
+                if qid not in document.question_ids:
+                    document.question_ids = [*document.question_ids, qid]
+                    document.save(update_fields=["question_ids"])
+                matched += 1
+                continue
+            ExpectedEvidence.objects.get_or_create(
+                assessment=assessment, question_id=qid, sha256=item["sha256"],
+                defaults={"name": item["name"], "kind": item["kind"]},
+            )
+            expected.append({"question": qid, **item})
+    return matched, expected

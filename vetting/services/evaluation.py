@@ -1,0 +1,87 @@
+"""Evaluating an assessment's stored answers and evidence with the rules engine."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from vetting.checklist import (
+    Checklist,
+    DossierError,
+    Evaluation,
+    Evidence,
+    Severity,
+    dossier_to_dict,
+    evaluate,
+    parse_dossier,
+)
+from vetting.models import Assessment
+
+from .errors import InvalidInput
+
+
+def clinic_today() -> date:
+    """Today in the clinic's time zone (settings.TIME_ZONE): expiry dates are days there."""
+    return timezone.localdate()
+
+
+def normalize_answer(checklist: Checklist, question_id: str, value: Any) -> Any:
+    """Validate one question's answer; return its stored (dossier JSON) form or None if empty.
+
+    The dossier parser is the single definition of a valid answer, so the web forms,
+    the portal, import and the command agree.
+    """
+    data = {"checklist_version": checklist.version, "answers": {question_id: value}}
+    try:
+        dossier = parse_dossier(data, source="answer", checklists=lambda _version: checklist)
+    except DossierError as exc:
+        raise InvalidInput(str(exc).removeprefix("answer: "), field=question_id) from None
+    exported = dossier_to_dict(dossier)["answers"].get(question_id)
+    return exported or None  # {} or [] means nothing was answered
+
+
+def stored_answers(assessment: Assessment) -> dict[str, Any]:
+    return dict(assessment.answers.values_list("question_id", "value"))
+
+
+def current_evidence(assessment: Assessment) -> dict[str, list[Evidence]]:
+    """The documents the clinic holds for each question (current versions only)."""
+    evidence: dict[str, list[Evidence]] = {}
+    documents = assessment.documents.filter(is_current=True).values_list(
+        "question_ids", "original_name", "kind", "sha256"
+    )
+    for question_ids, name, kind, sha256 in documents:
+        for qid in question_ids:
+            evidence.setdefault(qid, []).append(Evidence(name, kind, sha256))
+    return evidence
+
+
+def assessment_evaluation(assessment: Assessment, *, on_date: date | None = None) -> Evaluation:
+    checklist = assessment.checklist
+    data = {"checklist_version": checklist.version, "answers": stored_answers(assessment)}
+    typed = parse_dossier(
+        data, source=f"assessment {assessment.pk}", checklists=lambda _: checklist
+    )
+    return evaluate(
+        checklist, typed.answers, current_evidence(assessment), on_date=on_date or clinic_today()
+    )
+
+
+def assessment_refresh(*, assessment: Assessment) -> Evaluation:
+    """Store the engine's recommendation and finding counts on the assessment."""
+    evaluation = assessment_evaluation(assessment)
+    counts = {severity: 0 for severity in Severity}
+    for finding in evaluation.findings:
+        counts[finding.severity] += 1
+    assessment.recommendation = evaluation.recommendation.value
+    assessment.red_count = counts[Severity.RED]
+    assessment.amber_count = counts[Severity.AMBER]
+    assessment.missing_count = counts[Severity.MISSING]
+    assessment.evaluated_at = timezone.now()
+    assessment.save(
+        update_fields=["recommendation", "red_count", "amber_count", "missing_count",
+                       "evaluated_at", "updated_at"]
+    )
+    return evaluation

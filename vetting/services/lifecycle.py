@@ -1,0 +1,253 @@
+"""The assessment lifecycle: one service per transition (design/product.md).
+
+Each service checks the actor's role and the current state, locks the row so two
+concurrent calls cannot both succeed, changes the state and writes its audit
+entry in the same transaction. Deciding and signing come with the review issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from vetting.audit import Actor, audit_record
+from vetting.checklist import Severity
+from vetting.models import (
+    DECIDED_STATES,
+    AnswerSource,
+    Assessment,
+    AssessmentState,
+    AuditEvent,
+    ChecklistVersion,
+    InformationRequestTarget,
+    Product,
+    VendorSubmission,
+)
+from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES
+
+from .answers import answer_set, vendor_may_write
+from .common import lock_assessment, require_role, require_state
+from .errors import InvalidInput, InvalidState
+from .evaluation import assessment_evaluation, assessment_refresh
+
+S = AssessmentState
+
+
+def newest_checklist_version() -> ChecklistVersion:
+    from vetting.checklist.schema import _version_key  # one ordering of version names
+
+    versions = list(ChecklistVersion.objects.all())
+    if not versions:
+        raise InvalidState(
+            "No checklist version is loaded: run `python manage.py load_checklists`."
+        )
+    return max(versions, key=lambda v: _version_key(v.version))
+
+
+def assessment_create(
+    *,
+    user,
+    product: Product,
+    checklist_version: ChecklistVersion | None = None,
+    revets: Assessment | None = None,
+) -> Assessment:
+    """Start a draft assessment of a product, with the product profile filled in."""
+    require_role(user, STAFF_ROLES, "start an assessment")
+    if revets is not None and revets.product_id != product.pk:
+        raise InvalidInput("A re-vetting must be of the same product.", field="revets")
+    version = checklist_version or newest_checklist_version()
+    with transaction.atomic():
+        # Lock the product so two drafts started at once get different numbers.
+        Product.objects.select_for_update().get(pk=product.pk)
+        number = (product.assessments.aggregate(n=Max("number"))["n"] or 0) + 1
+        assessment = Assessment.objects.create(
+            product=product, checklist_version=version, number=number, revets=revets,
+            created_by=user, state=S.DRAFT,
+        )
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.STATE_CHANGE,
+                     assessment=assessment, obj=assessment,
+                     summary=f"Assessment {number} of {product.name} started "
+                             f"(checklist v{version.version})",
+                     before=None, after={"state": S.DRAFT})
+        _prefill_profile(assessment, product, user)
+        assessment_refresh(assessment=assessment)
+    return assessment
+
+
+def _prefill_profile(assessment: Assessment, product: Product, user) -> None:
+    """Questions 0.1 and 0.2 mirror the product's category and form."""
+    questions = assessment.checklist.question_map
+    for qid, field, value in (("0.1", "category", product.category),
+                              ("0.2", "form", product.form)):
+        question = questions.get(qid)
+        if question and field in question.field_map and value in question.field_map[field].choices:
+            answer_set(assessment=assessment, question_id=qid, value={field: value}, user=user,
+                       source=AnswerSource.PRACTITIONER)
+
+
+def _transition(
+    *,
+    assessment: Assessment,
+    actor: Actor,
+    action: str,
+    from_states: Iterable[str],
+    to_state: str,
+    changes: dict | None = None,
+    check: Callable[[Assessment], None] | None = None,
+) -> Assessment:
+    with transaction.atomic():
+        assessment = lock_assessment(assessment)
+        require_state(assessment, from_states, action)
+        if check is not None:
+            check(assessment)
+        before = {"state": assessment.state}
+        assessment.state = to_state
+        assessment.state_changed_at = timezone.now()
+        for name, value in (changes or {}).items():
+            setattr(assessment, name, value)
+        assessment.save(update_fields=["state", "state_changed_at", "updated_at",
+                                       *(changes or {})])
+        after = {"state": to_state, **(changes or {})}
+        audit_record(actor=actor, event=AuditEvent.STATE_CHANGE, assessment=assessment,
+                     obj=assessment, summary=f"{action.capitalize()}: "
+                     f"{S(before['state']).label} -> {S(to_state).label}",
+                     before=before, after=after)
+    return assessment
+
+
+def assessment_invite(*, user, assessment: Assessment) -> Assessment:
+    """Mark the assessment as waiting for the vendor (the portal issue sends the link)."""
+    require_role(user, STAFF_ROLES, "invite a vendor")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="invite the vendor", from_states=[S.DRAFT],
+                       to_state=S.AWAITING_VENDOR)
+
+
+def assessment_vendor_submit(*, assessment: Assessment, vendor_label: str) -> VendorSubmission:
+    """The vendor submits its answers: submission N, an immutable snapshot."""
+    actor = Actor.vendor(vendor_label)
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if not vendor_may_write(locked):
+            raise InvalidState("You cannot submit: this assessment is not open to the vendor.")
+        to_state = S.VENDOR_SUBMITTED if locked.state == S.AWAITING_VENDOR else S.IN_REVIEW
+        changes = {} if to_state == S.VENDOR_SUBMITTED else {
+            "information_requested_from": "", "information_request_message": ""}
+        _transition(assessment=locked, actor=actor, action="submit the vendor's answers",
+                    from_states=[locked.state], to_state=to_state, changes=changes)
+        submission = _snapshot(locked, actor)
+    return submission
+
+
+def _snapshot(assessment: Assessment, actor: Actor) -> VendorSubmission:
+    checklist = assessment.checklist
+    vendor_ids = {q.id for q in checklist.questions if q.by == "vendor"}
+    answers = {a.question_id: a.value for a in assessment.answers.all()
+               if a.question_id in vendor_ids}
+    evidence = [
+        {"questions": d.question_ids, "name": d.original_name, "kind": d.kind,
+         "sha256": d.sha256, "size": d.size}
+        for d in assessment.documents.filter(is_current=True).order_by("uploaded_at", "pk")
+        if vendor_ids.intersection(d.question_ids)
+    ]
+    number = (assessment.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
+    submission = VendorSubmission.objects.create(
+        assessment=assessment, number=number, submitted_by=actor.label,
+        answers=answers, evidence=evidence,
+    )
+    audit_record(actor=actor, event=AuditEvent.RECORD_CHANGE, assessment=assessment,
+                 obj=submission, summary=f"Vendor submission {number} received",
+                 after={"number": number, "answers": len(answers), "documents": len(evidence)})
+    return submission
+
+
+def _no_missing_practitioner_questions(assessment: Assessment) -> None:
+    checklist = assessment.checklist
+    missing = [
+        f.question_id for f in assessment_evaluation(assessment).findings
+        if f.severity == Severity.MISSING and checklist.question(f.question_id).by == "practitioner"
+    ]
+    if missing:
+        raise InvalidState(
+            "Answer the practitioner questions still missing before submitting for review: "
+            + ", ".join(missing) + "."
+        )
+
+
+def assessment_submit_for_review(*, user, assessment: Assessment) -> Assessment:
+    require_role(user, STAFF_ROLES, "submit for review")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="submit for review", from_states=[S.DRAFT, S.VENDOR_SUBMITTED],
+                       to_state=S.IN_REVIEW, check=_no_missing_practitioner_questions)
+
+
+def assessment_request_information(
+    *, user, assessment: Assessment, target: str, message: str
+) -> Assessment:
+    """A reviewer sends the case back to the vendor (portal reopens) or the practitioner."""
+    require_role(user, REVIEWER_ROLES, "request information")
+    if target not in InformationRequestTarget.values:
+        raise InvalidInput("Ask either the vendor or the practitioner.", field="target")
+    if not message.strip():
+        raise InvalidInput("Write what information is needed.", field="message")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="request information", from_states=[S.IN_REVIEW],
+                       to_state=S.INFORMATION_REQUESTED,
+                       changes={"information_requested_from": target,
+                                "information_request_message": message.strip()})
+
+
+def _requested_from_practitioner(assessment: Assessment) -> None:
+    if assessment.information_requested_from != InformationRequestTarget.PRACTITIONER:
+        raise InvalidState("The information was requested from the vendor: "
+                           "it re-submits through the portal.")
+    _no_missing_practitioner_questions(assessment)
+
+
+def assessment_resubmit(*, user, assessment: Assessment) -> Assessment:
+    """The practitioner answers an information request and sends the case back."""
+    require_role(user, STAFF_ROLES, "re-submit for review")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="re-submit for review", from_states=[S.INFORMATION_REQUESTED],
+                       to_state=S.IN_REVIEW, check=_requested_from_practitioner,
+                       changes={"information_requested_from": "",
+                                "information_request_message": ""})
+
+
+def _reason(reason: str, what: str) -> str:
+    if not reason or not reason.strip():
+        raise InvalidInput(f"Give the reason for {what}.", field="reason")
+    return reason.strip()
+
+
+def assessment_withdraw(*, user, assessment: Assessment, reason: str) -> Assessment:
+    require_role(user, STAFF_ROLES, "withdraw an assessment")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="withdraw the assessment",
+                       from_states=[S.DRAFT, S.AWAITING_VENDOR, S.VENDOR_SUBMITTED],
+                       to_state=S.WITHDRAWN,
+                       changes={"closing_reason": _reason(reason, "withdrawing")})
+
+
+def assessment_supersede(*, user, assessment: Assessment, by: Assessment) -> Assessment:
+    """A decided assessment is replaced by the decision on a newer one of the same product."""
+    require_role(user, REVIEWER_ROLES, "supersede a decision")
+    if by.product_id != assessment.product_id or by.pk == assessment.pk:
+        raise InvalidInput("Only a newer assessment of the same product supersedes a decision.")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="supersede the decision", from_states=DECIDED_STATES,
+                       to_state=S.SUPERSEDED,
+                       changes={"closing_reason": f"Superseded by assessment {by.number}"})
+
+
+def assessment_suspend(*, user, assessment: Assessment, reason: str) -> Assessment:
+    """A reviewer suspends an approval (new warning letter, recall, adverse event)."""
+    require_role(user, REVIEWER_ROLES, "suspend an approval")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="suspend the approval",
+                       from_states=[S.APPROVED, S.APPROVED_WITH_CONDITIONS],
+                       to_state=S.SUSPENDED,
+                       changes={"closing_reason": _reason(reason, "suspending")})
