@@ -29,8 +29,10 @@ class ConditionError(ValueError):
 
 
 def is_answered(value: Any) -> bool:
-    """An answer is given unless it is absent, None or an empty string."""
-    return value is not None and value != ""
+    """An answer is given unless it is absent, None or blank text."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None
 
 
 class FieldSpec(Protocol):
