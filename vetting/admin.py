@@ -1,18 +1,236 @@
-from django.contrib import admin
+"""The admin site: vendor register upkeep, and a read-only window on everything else.
 
-from vetting.models import Vendor, WorkerCheck
+Assessments, answers, evidence, submissions, checklist versions and the audit trail
+change only through vetting.services, which check roles and states and write the
+audit entry in the same transaction. The admin therefore shows them and changes
+nothing: an edit here would be an unaudited edit of the record.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from vetting.models import (
+    Answer,
+    Assessment,
+    AuditChainHead,
+    AuditEntry,
+    ChecklistVersion,
+    EvidenceDocument,
+    ExpectedEvidence,
+    Product,
+    Vendor,
+    VendorContact,
+    VendorSubmission,
+    WorkerCheck,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View-only: no add, change or delete, whatever permissions the user holds.
+
+    Without change permission Django shows every field read-only and refuses a
+    POST to the change page with 403; without delete permission the delete page
+    and the bulk delete action are refused too.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------- vendor register
+
+
+class VendorContactInline(admin.TabularInline):
+    model = VendorContact
+    extra = 0
+    fields = ["name", "email", "phone", "role", "is_primary"]
 
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "website", "created_at"]
+    list_display = ["name", "country", "website", "product_count", "created_at"]
     search_fields = ["name", "country"]
     list_filter = ["country"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    inlines = [VendorContactInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("products"))
+
+    @admin.display(description="products", ordering="product_count")
+    def product_count(self, obj: Vendor) -> int:
+        return obj.product_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(VendorContact)
+class VendorContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "vendor", "role", "is_primary"]
+    list_select_related = ["vendor"]
+    list_filter = ["is_primary"]
+    search_fields = ["name", "email", "vendor__name"]
+    autocomplete_fields = ["vendor"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "category", "form", "assessment_count", "created_at"]
+    list_select_related = ["vendor"]
+    list_filter = ["category", "form", "vendor"]
+    search_fields = ["name", "vendor__name"]
+    autocomplete_fields = ["vendor"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(assessment_count=Count("assessments"))
+
+    @admin.display(description="assessments", ordering="assessment_count")
+    def assessment_count(self, obj: Product) -> int:
+        return obj.assessment_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# ---------------------------------------------------------------- checklists and assessments
+
+
+@admin.register(ChecklistVersion)
+class ChecklistVersionAdmin(ReadOnlyAdmin):
+    """A loaded version never changes; new versions come from `load_checklists`."""
+
+    list_display = ["version", "title", "effective", "question_count", "sha256", "loaded_at"]
+    search_fields = ["version", "title"]
+    fields = ["version", "title", "effective", "file_name", "sha256", "loaded_at",
+              "question_count", "source"]
+    readonly_fields = ["question_count"]
+
+    @admin.display(description="questions")
+    def question_count(self, obj: ChecklistVersion) -> int:
+        return len(obj.checklist.questions)  # parsed from the stored text, cached per process
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    """Started, moved between states and re-evaluated only by the services.
+
+    Every field is read-only, not only the state and the computed ones: the reason
+    for closing, the information request and the re-vetting link are part of the
+    audited record too, and a full-row save from a form could write back a state
+    a service changed in between.
+    """
+
+    list_display = ["__str__", "product", "vendor", "number", "state", "recommendation",
+                    "red_count", "amber_count", "missing_count", "created_by",
+                    "state_changed_at"]
+    list_select_related = ["product__vendor", "created_by"]
+    list_filter = ["state", "recommendation", "product__category"]
+    search_fields = ["product__name", "product__vendor__name"]
+    fields = ["product", "number", "checklist_version", "revets", "state", "state_changed_at",
+              "recommendation", "red_count", "amber_count", "missing_count", "evaluated_at",
+              "information_requested_from", "information_request_message", "closing_reason",
+              "created_by", "created_at", "updated_at"]
+
+    @admin.display(description="vendor", ordering="product__vendor__name")
+    def vendor(self, obj: Assessment) -> Vendor:
+        return obj.product.vendor
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    list_display = ["question_id", "assessment", "source", "answered_by_label", "answered_at"]
+    list_select_related = ["assessment__product", "answered_by"]
+    list_filter = ["source"]
+    search_fields = ["question_id", "assessment__product__name"]
+    fields = ["assessment", "question_id", "value", "source", "source_document",
+              "answered_by", "answered_by_vendor", "answered_at"]
+
+    @admin.display(description="answered by")
+    def answered_by_label(self, obj: Answer) -> str:
+        return obj.answered_by_label
+
+
+@admin.register(EvidenceDocument)
+class EvidenceDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "kind", "assessment", "content_type", "size",
+                    "uploader", "uploaded_at", "is_current"]
+    list_select_related = ["assessment__product", "uploaded_by"]
+    list_filter = ["is_current", "kind", "content_type"]
+    search_fields = ["original_name", "sha256", "assessment__product__name"]
+    # Not the file field: its widget links to the storage URL, and documents are
+    # served only through the permission-checked view.
+    fields = ["assessment", "question_ids", "kind", "original_name", "stored_as", "sha256",
+              "size", "content_type", "uploader", "uploaded_at", "replaces", "is_current"]
+    readonly_fields = ["stored_as", "uploader"]
+
+    @admin.display(description="stored as")
+    def stored_as(self, obj: EvidenceDocument) -> str:
+        return obj.file.name
+
+    @admin.display(description="uploaded by")
+    def uploader(self, obj: EvidenceDocument) -> str:
+        if obj.uploaded_by_id:
+            return obj.uploaded_by.get_username()
+        return obj.uploaded_by_vendor or "-"
+
+
+@admin.register(ExpectedEvidence)
+class ExpectedEvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "question_id", "assessment", "sha256"]
+    list_select_related = ["assessment__product"]
+    list_filter = ["kind"]
+    search_fields = ["name", "sha256", "assessment__product__name"]
+
+
+@admin.register(VendorSubmission)
+class VendorSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "assessment", "number", "submitted_by", "submitted_at"]
+    list_select_related = ["assessment__product"]
+    search_fields = ["submitted_by", "assessment__product__name"]
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Append-only: `verify_audit_trail` checks that nothing here was changed."""
+
+    list_display = ["seq", "created_at", "actor_label", "event", "assessment", "summary"]
+    list_select_related = ["assessment__product"]
+    list_filter = ["event", "actor_kind"]
+    search_fields = ["summary", "actor_label"]
+    ordering = ["-seq"]
+    fields = ["seq", "created_at", "actor_kind", "actor_user", "actor_label", "event",
+              "assessment", "object_type", "object_id", "summary", "before", "after",
+              "prev_hash", "hash"]
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "last_seq", "last_hash"]
+
+
+# ---------------------------------------------------------------- operations
 
 
 @admin.register(WorkerCheck)
 class WorkerCheckAdmin(admin.ModelAdmin):
     list_display = ["pk", "requested_by", "requested_at", "completed_at", "worker"]
+    list_select_related = ["requested_by"]
     readonly_fields = ["requested_by", "requested_at", "completed_at", "worker"]
 
     def has_add_permission(self, request):

@@ -100,7 +100,13 @@ def roles_context(request: HttpRequest) -> dict:
 # vendor register); later issues add theirs here.
 ADMIN_SITE_MODELS = {
     "auth": ("user", "group"),
-    "vetting": ("vendor", "workercheck"),
+    "vetting": (
+        "vendor", "vendorcontact", "product", "workercheck",
+        # Shown read-only: vetting/admin.py refuses add, change and delete whatever
+        # the permission, since these change only through the services.
+        "checklistversion", "assessment", "answer", "evidencedocument", "expectedevidence",
+        "vendorsubmission", "auditentry", "auditchainhead",
+    ),
 }
 
 
