@@ -142,3 +142,13 @@ def test_an_unreadable_file_is_refused(tmp_path):
 def test_the_examples_load():
     for path in sorted(EXAMPLES.glob("*.json")):
         assert load_dossier(path).version == "1"
+
+
+def test_the_complete_example_in_the_format_doc_is_valid_and_evaluates_as_stated():
+    from tests.checklist_fixtures import ROOT, run
+
+    text = (ROOT / "docs" / "dossier-format.md").read_text()
+    block = text.split("## Complete example", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    evaluation = run(json.loads(block))
+    assert evaluation.recommendation == "approve_with_conditions"
+    assert (evaluation.count("AMBER"), evaluation.count("MISSING")) == (8, 33)

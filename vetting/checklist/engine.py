@@ -165,8 +165,9 @@ class Evaluation:
     clinical_evidence: SummaryScore
     recommendation: Recommendation
 
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+    def count(self, severity: Severity | str) -> int:
+        wanted = Severity(severity)
+        return sum(1 for f in self.findings if f.severity is wanted)
 
     def to_dict(self) -> dict[str, Any]:
         return {
