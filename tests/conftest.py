@@ -141,3 +141,17 @@ def assessment(checklist_version, product, practitioner):
     from vetting.services import assessment_create
 
     return assessment_create(user=practitioner, product=product)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def pdf_upload():
+    """A factory of small valid-looking PDF uploads."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(name: str = "certificate.pdf", content: bytes = PDF_BYTES):
+        return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+    return make

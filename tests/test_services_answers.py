@@ -1,0 +1,174 @@
+"""Answer services: validation, who may write what and when, stored counts match the engine."""
+
+import pytest
+
+from vetting import services
+from vetting.checklist import Severity
+from vetting.models import EDITABLE_STATES, Answer, Assessment, AssessmentState, AuditEntry
+from vetting.services import InvalidInput, InvalidState, NotAllowed
+
+S = AssessmentState
+pytestmark = pytest.mark.django_db
+LOCKED_STATES = sorted(set(S.values) - set(EDITABLE_STATES))
+
+
+def state(assessment, value, **extra):
+    Assessment.objects.filter(pk=assessment.pk).update(state=value, **extra)
+    assessment.refresh_from_db()
+
+
+def answers_and_audit(assessment):
+    return (sorted(assessment.answers.values_list("question_id", "value")),
+            AuditEntry.objects.count())
+
+
+def assert_counts_match_engine(assessment):
+    assessment.refresh_from_db()
+    evaluation = services.assessment_evaluation(assessment)
+    severities = [f.severity for f in evaluation.findings]
+    assert assessment.recommendation == evaluation.recommendation.value
+    assert assessment.red_count == severities.count(Severity.RED)
+    assert assessment.amber_count == severities.count(Severity.AMBER)
+    assert assessment.missing_count == severities.count(Severity.MISSING)
+
+
+def test_practitioner_answers_a_practitioner_question(assessment, practitioner):
+    answer = services.answer_set(assessment=assessment, question_id="5.1",
+                                 value={"route": "injection"}, user=practitioner)
+    assert answer.value == {"route": "injection"}
+    assert answer.source == "practitioner"
+    assert answer.answered_by == practitioner
+    entry = AuditEntry.objects.last()
+    assert entry.event == "answer_change" and entry.summary == "Question 5.1 answered"
+    assert entry.after == {"value": {"route": "injection"}, "source": "practitioner"}
+
+
+def test_changing_an_answer_audits_before_and_after(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="5.1", value={"route": "injection"},
+                        user=practitioner)
+    services.answer_set(assessment=assessment, question_id="5.1",
+                        value={"route": "intact_skin"}, user=practitioner)
+    entry = AuditEntry.objects.last()
+    assert entry.summary == "Question 5.1 changed"
+    assert entry.before["value"] == {"route": "injection"}
+    assert entry.after["value"] == {"route": "intact_skin"}
+
+
+def test_setting_the_same_answer_again_writes_nothing(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="5.1", value={"route": "injection"},
+                        user=practitioner)
+    before = answers_and_audit(assessment)
+    services.answer_set(assessment=assessment, question_id="5.1", value={"route": "injection"},
+                        user=practitioner)
+    assert answers_and_audit(assessment) == before
+
+
+def test_an_empty_value_clears_the_answer(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="5.1", value={"route": "injection"},
+                        user=practitioner)
+    assert services.answer_set(assessment=assessment, question_id="5.1", value={"route": None},
+                               user=practitioner) is None
+    assert not assessment.answers.filter(question_id="5.1").exists()
+    assert AuditEntry.objects.last().summary == "Question 5.1 cleared"
+
+
+@pytest.mark.parametrize("question_id,value,message", [
+    ("9.9", {"x": 1}, "has no question '9.9'"),
+    ("1.1", {"source": "dragon"}, "'dragon' is not a choice"),
+    ("1.1", {"colour": "red"}, "unknown field 'colour'"),
+    ("6.1", {"studies": "three"}, "expected a number"),
+    ("4.2", {"expiry_date": "31/12/2026"}, "expected a date YYYY-MM-DD"),
+])
+def test_invalid_answers_are_refused_with_a_message_and_nothing_written(
+        assessment, practitioner, question_id, value, message):
+    before = answers_and_audit(assessment)
+    with pytest.raises(InvalidInput, match=message) as refused:
+        services.answer_set(assessment=assessment, question_id=question_id, value=value,
+                            user=practitioner, source="import")
+    assert refused.value.field == question_id
+    assert answers_and_audit(assessment) == before
+
+
+def test_a_vendor_question_entered_by_staff_needs_the_vendor_document(assessment, practitioner):
+    before = answers_and_audit(assessment)
+    with pytest.raises(InvalidInput, match="name the vendor document") as refused:
+        services.answer_set(assessment=assessment, question_id="1.1",
+                            value={"source": "plant"}, user=practitioner)
+    assert refused.value.field == "source_document"
+    assert answers_and_audit(assessment) == before
+
+
+def test_a_vendor_question_entered_from_a_vendor_document(assessment, practitioner, pdf_upload):
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    answer = services.answer_set(assessment=assessment, question_id="1.1",
+                                 value={"source": "plant"}, user=practitioner,
+                                 source_document=document)
+    assert answer.source == "practitioner_from_vendor_document"
+    assert answer.source_document == document
+
+
+def test_vendor_answers_vendor_questions_while_invited(assessment, practitioner):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    answer = services.answer_set(assessment=assessment, question_id="1.1",
+                                 value={"source": "plant"}, vendor_label="vendor: Ann")
+    assert answer.source == "vendor"
+    assert answer.answered_by is None and answer.answered_by_vendor == "vendor: Ann"
+    assert AuditEntry.objects.last().actor_kind == "vendor"
+
+
+def test_vendor_cannot_answer_a_practitioner_question(assessment, practitioner):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    before = answers_and_audit(assessment)
+    with pytest.raises(NotAllowed, match="answered by the clinic"):
+        services.answer_set(assessment=assessment, question_id="5.1",
+                            value={"route": "injection"}, vendor_label="vendor")
+    assert answers_and_audit(assessment) == before
+
+
+@pytest.mark.parametrize("value", sorted(set(S.values) - {S.AWAITING_VENDOR}))
+def test_vendor_cannot_answer_when_the_portal_is_closed(assessment, value):
+    state(assessment, value, information_requested_from="practitioner")
+    before = answers_and_audit(assessment)
+    with pytest.raises(InvalidState, match="not open to the vendor"):
+        services.answer_set(assessment=assessment, question_id="1.1",
+                            value={"source": "plant"}, vendor_label="vendor")
+    assert answers_and_audit(assessment) == before
+
+
+@pytest.mark.parametrize("value", LOCKED_STATES)
+def test_staff_cannot_change_answers_of_a_locked_assessment(assessment, reviewer, value):
+    state(assessment, value)
+    before = answers_and_audit(assessment)
+    with pytest.raises(InvalidState, match="You cannot change answers"):
+        services.answer_set(assessment=assessment, question_id="5.1",
+                            value={"route": "injection"}, user=reviewer)
+    assert answers_and_audit(assessment) == before
+
+
+def test_user_without_role_cannot_answer(assessment, norole_user):
+    before = answers_and_audit(assessment)
+    with pytest.raises(NotAllowed):
+        services.answer_set(assessment=assessment, question_id="5.1",
+                            value={"route": "injection"}, user=norole_user)
+    assert answers_and_audit(assessment) == before
+
+
+def test_stored_recommendation_and_counts_follow_every_change(assessment, practitioner):
+    assert_counts_match_engine(assessment)
+    steps = [
+        ("1.1", {"source": "undisclosed"}),          # RED: undisclosed source
+        ("1.1", {"source": "plant"}),                 # the RED goes away
+        ("5.1", {"route": "injection"}),
+        ("0.4", {"market": "united_states"}),         # RED: injected vesicles in the US
+        ("5.1", {"route": None}),                      # cleared: MISSING again
+    ]
+    reds = []
+    for qid, value in steps:
+        services.answer_set(assessment=assessment, question_id=qid, value=value,
+                            user=practitioner, source="import")
+        assert_counts_match_engine(assessment)
+        reds.append(assessment.red_count)
+    assert reds[0] > reds[1]
+    assert reds[3] > reds[2]
+    assert Answer.objects.filter(assessment=assessment, question_id="5.1").count() == 0

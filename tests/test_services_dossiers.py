@@ -1,0 +1,138 @@
+"""Import and export of an assessment in the dossier format."""
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PDF_BYTES
+from vetting import services
+from vetting.models import Answer, Assessment, AuditEntry, ExpectedEvidence, Product, Vendor
+from vetting.services import InvalidInput, InvalidState, NotAllowed
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+EXAMPLE_NAMES = ["bad-product", "borderline-product", "well-documented-product"]
+
+
+def example(name: str) -> dict:
+    return json.loads((EXAMPLES / f"{name}.json").read_text())
+
+
+def assessment_for(dossier: dict, user) -> Assessment:
+    """A draft of the dossier's product, registered with its name, vendor, category and form."""
+    vendor = Vendor.objects.create(name=dossier["product"]["vendor"])
+    product = Product.objects.create(
+        vendor=vendor, name=dossier["product"]["name"],
+        category=dossier["answers"]["0.1"]["category"], form=dossier["answers"]["0.2"]["form"])
+    return services.assessment_create(user=user, product=product)
+
+
+def written(assessment):
+    return (sorted(Answer.objects.filter(assessment=assessment)
+                   .values_list("question_id", "value", "source")),
+            ExpectedEvidence.objects.count(), AuditEntry.objects.count())
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_import_then_export_round_trips_the_dossier(checklist_version, practitioner, name):
+    dossier = example(name)
+    assessment = assessment_for(dossier, practitioner)
+    services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    exported = services.assessment_export(user=practitioner, assessment=assessment)
+    expected = copy.deepcopy(dossier)
+    expected["product"].pop("notes", None)  # the register's product block is exported
+    assert exported == expected
+
+
+def test_imported_answers_drive_the_stored_recommendation(checklist_version, practitioner):
+    dossier = example("bad-product")
+    assessment = assessment_for(dossier, practitioner)
+    services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    assessment.refresh_from_db()
+    assert assessment.recommendation == "do_not_approve"
+    assert set(assessment.answers.values_list("source", flat=True)) == {"import"}
+
+
+def test_listed_documents_count_only_once_the_clinic_holds_the_file(checklist_version,
+                                                                   practitioner):
+    # The borderline dossier lists its CoA; until the file is uploaded the clinic
+    # cannot rely on it, so the in-app evaluation still finds "no CoA".
+    dossier = example("borderline-product")
+    assessment = assessment_for(dossier, practitioner)
+    services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    findings = services.assessment_evaluation(assessment).findings
+    assert any(f.question_id == "4.1" and f.severity == "RED" for f in findings)
+    assert assessment.expected_documents.filter(question_id="4.1", kind="coa").exists()
+
+
+def test_import_records_the_user_source_and_an_audit_entry(assessment, practitioner):
+    result = services.assessment_import(user=practitioner, assessment=assessment, data={
+        "checklist_version": "1", "answers": {"5.1": {"route": "injection"}}})
+    answer = assessment.answers.get(question_id="5.1")
+    assert (answer.source, answer.answered_by) == ("import", practitioner)
+    assert result.answers == 1
+    entry = AuditEntry.objects.filter(event="import").get()
+    assert entry.actor_user == practitioner and "1 answers" in entry.summary
+
+
+def test_evidence_is_matched_by_hash_or_listed_as_expected(assessment, practitioner, pdf_upload):
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    other = "ab" * 32
+    result = services.assessment_import(user=practitioner, assessment=assessment, data={
+        "checklist_version": "1", "answers": {},
+        "evidence": {
+            "4.1": [{"name": "CoA.pdf", "kind": "coa",
+                     "sha256": hashlib.sha256(PDF_BYTES).hexdigest()}],
+            "6.4": [{"name": "tox.pdf", "kind": "toxicology", "sha256": other}],
+        }})
+    assert result.matched_documents == 1
+    assert result.expected_documents == [
+        {"question": "6.4", "name": "tox.pdf", "kind": "toxicology", "sha256": other}]
+    assert ExpectedEvidence.objects.get().sha256 == other
+    document.refresh_from_db()
+    assert document.question_ids == ["4.1"]
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"checklist_version": "1", "answers": {"1.1": {"source": "dragon"}}}, "not a choice"),
+    ({"checklist_version": "1", "answers": {"8.8": {}}}, "unknown question '8.8'"),
+    ({"checklist_version": "2", "answers": {}}, "this assessment uses v1"),
+    ({"answers": {}}, "missing 'checklist_version'"),
+    ([1, 2], "must be a JSON object"),
+    ({"checklist_version": "1", "answers": {"5.1": {"route": "injection"},
+                                            "4.2": {"expiry_date": "soon"}}}, "expected a date"),
+])
+def test_bad_dossiers_are_refused_with_nothing_written(assessment, practitioner, data, message):
+    before = written(assessment)
+    with pytest.raises(InvalidInput, match=message):
+        services.assessment_import(user=practitioner, assessment=assessment, data=data)
+    assert written(assessment) == before
+
+
+def test_import_into_a_locked_assessment_is_refused(assessment, practitioner):
+    Assessment.objects.filter(pk=assessment.pk).update(state="rejected")
+    before = written(assessment)
+    with pytest.raises(InvalidState):
+        services.assessment_import(user=practitioner, assessment=assessment, data={
+            "checklist_version": "1", "answers": {"5.1": {"route": "injection"}}})
+    assert written(assessment) == before
+
+
+def test_roles_without_access_cannot_import_or_export(assessment, norole_user):
+    before = written(assessment)
+    with pytest.raises(NotAllowed):
+        services.assessment_import(user=norole_user, assessment=assessment,
+                                   data={"checklist_version": "1", "answers": {}})
+    with pytest.raises(NotAllowed):
+        services.assessment_export(user=norole_user, assessment=assessment)
+    assert written(assessment) == before
+
+
+def test_export_is_audited_as_a_download(assessment, reviewer):
+    services.assessment_export(user=reviewer, assessment=assessment)
+    entry = AuditEntry.objects.last()
+    assert (entry.event, entry.actor_user) == ("download", reviewer)

@@ -1,0 +1,157 @@
+"""Evidence upload: type from content, size limits, generated names, versions, refusals."""
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import PDF_BYTES
+from vetting import services
+from vetting.models import Assessment, AuditEntry, EvidenceDocument
+from vetting.services import InvalidInput, InvalidState, NotAllowed
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def nothing_written(assessment, settings):
+    return (EvidenceDocument.objects.count(), AuditEntry.objects.count(), stored_files(settings))
+
+
+def office_file(main_part: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(main_part, "<x/>")
+    return buffer.getvalue()
+
+
+def upload(assessment, user, file, question_id="4.1", kind="coa", **extra):
+    return services.evidence_upload(assessment=assessment, question_id=question_id, kind=kind,
+                                    upload=file, user=user, **extra)
+
+
+def test_a_pdf_is_stored_under_a_generated_name_with_its_hash(assessment, practitioner,
+                                                                pdf_upload):
+    document = upload(assessment, practitioner, pdf_upload("../../etc/CoA lot 7.pdf"))
+    assert document.original_name == "CoA lot 7.pdf"
+    assert document.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
+    assert document.size == len(PDF_BYTES)
+    assert document.content_type == "application/pdf"
+    assert document.file.name.startswith(f"evidence/{assessment.pk}/")
+    assert "CoA" not in document.file.name and ".." not in document.file.name
+    assert document.file.read() == PDF_BYTES
+    entry = AuditEntry.objects.last()
+    assert entry.event == "upload" and entry.after["sha256"] == document.sha256
+
+
+@pytest.mark.parametrize("name,content,content_type", [
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "image/png"),
+    ("scan.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 20, "image/jpeg"),
+    ("report.docx", office_file("word/document.xml"),
+     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("batch.xlsx", office_file("xl/workbook.xml"),
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+])
+def test_accepted_types_are_detected_from_content(assessment, practitioner, name, content,
+                                                  content_type):
+    document = upload(assessment, practitioner, SimpleUploadedFile(name, content))
+    assert document.content_type == content_type
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("empty.pdf", b"", "The file is empty"),
+    ("page.pdf", b"<html><script>alert(1)</script></html>", "not an accepted type"),
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>',
+     "not an accepted type"),
+    ("archive.docx", office_file("other/thing.xml"), "not an accepted type"),
+    ("fake.pdf", b"MZ\x90\x00 windows executable", "not an accepted type"),
+])
+def test_bad_files_are_refused_and_nothing_is_stored(assessment, practitioner, settings, name,
+                                                     content, message):
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match=message) as refused:
+        upload(assessment, practitioner, SimpleUploadedFile(name, content))
+    assert refused.value.field == "file"
+    assert nothing_written(assessment, settings) == before
+
+
+def test_oversize_files_are_refused(assessment, practitioner, settings, pdf_upload):
+    settings.UPLOAD_MAX_BYTES = 1024
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="the limit is 1.0"):
+        upload(assessment, practitioner, pdf_upload(content=PDF_BYTES + b"x" * 2000))
+    assert nothing_written(assessment, settings) == before
+
+
+def test_a_kind_the_question_does_not_ask_for_is_refused(assessment, practitioner, settings,
+                                                        pdf_upload):
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="asks for documents of kind coa") as refused:
+        upload(assessment, practitioner, pdf_upload(), kind="toxicology")
+    assert refused.value.field == "kind"
+    assert nothing_written(assessment, settings) == before
+
+
+def test_replacing_keeps_the_previous_version(assessment, practitioner, pdf_upload):
+    first = upload(assessment, practitioner, pdf_upload("v1.pdf"))
+    second = upload(assessment, practitioner, pdf_upload("v2.pdf", PDF_BYTES + b"%2\n"),
+                    replaces=first)
+    first.refresh_from_db()
+    assert not first.is_current and second.is_current
+    assert second.replaces == first
+    assert first.file.read() == PDF_BYTES  # the old file is still there
+    with pytest.raises(InvalidInput, match="Only a current document"):
+        upload(assessment, practitioner, pdf_upload("v3.pdf"), replaces=first)
+
+
+def test_attaching_the_coa_removes_the_no_coa_finding(assessment, practitioner, pdf_upload):
+    def coa_reds():
+        return [f for f in services.assessment_evaluation(assessment).findings
+                if f.question_id == "4.1" and f.severity == "RED"]
+
+    assert coa_reds()
+    upload(assessment, practitioner, pdf_upload())
+    assert not coa_reds()
+
+
+def test_uploads_to_a_locked_assessment_are_refused(assessment, reviewer, settings, pdf_upload):
+    Assessment.objects.filter(pk=assessment.pk).update(state="approved")
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidState):
+        upload(assessment, reviewer, pdf_upload())
+    assert nothing_written(assessment, settings) == before
+
+
+def test_vendor_uploads_only_for_vendor_questions_while_invited(assessment, practitioner,
+                                                                 settings, pdf_upload):
+    with pytest.raises(InvalidState):
+        services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                 upload=pdf_upload(), vendor_label="vendor")
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), vendor_label="vendor: Ann")
+    assert document.uploaded_by is None and document.uploaded_by_vendor == "vendor: Ann"
+    before = nothing_written(assessment, settings)
+    with pytest.raises((NotAllowed, InvalidInput)):
+        services.evidence_upload(assessment=assessment, question_id="6.7", kind="coa",
+                                 upload=pdf_upload(), vendor_label="vendor: Ann")
+    assert nothing_written(assessment, settings) == before
+
+
+def test_a_failure_after_storing_leaves_no_file(assessment, practitioner, settings, pdf_upload,
+                                                monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("vetting.services.answers.assessment_refresh", broken)
+    before = nothing_written(assessment, settings)
+    with pytest.raises(RuntimeError):
+        upload(assessment, practitioner, pdf_upload())
+    assert nothing_written(assessment, settings) == before
