@@ -1,0 +1,98 @@
+"""`manage.py verify_audit_trail`: exit 0 on an intact chain, 1 naming the first broken entry."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from vetting import services
+from vetting.audit import chain_hash
+from vetting.management.commands.verify_audit_trail import Command
+from vetting.models import AuditEntry
+
+
+@pytest.fixture
+def trail(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="0.3", value={"sterile": "yes"},
+                        user=practitioner)
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def run() -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("verify_audit_trail", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def tamper(seq: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE vetting_auditentry SET summary = %s WHERE seq = %s",
+                       ["Nothing to see here", seq])
+
+
+def test_an_intact_chain_prints_ok_and_the_count(trail):
+    out, err = run()
+    assert out.startswith(f"OK: {len(trail)} entries verified")
+    assert chain_hash() in out
+    assert err == ""
+
+
+def test_an_empty_trail_is_ok(db):
+    out, _ = run()
+    assert out.startswith("OK: 0 entries verified")
+
+
+def test_a_tampered_chain_exits_1(trail):
+    tamper(3)
+    with pytest.raises(CommandError) as excinfo:
+        run()
+    assert excinfo.value.returncode == 1
+    assert "entry #3" in str(excinfo.value)
+
+
+def test_a_tampered_chain_names_the_first_broken_entry_on_stdout(trail):
+    tamper(4)
+    tamper(2)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit_trail", stdout=out)
+    assert out.getvalue().startswith("BROKEN at entry #2: entry #2 was altered")
+
+
+def test_a_deleted_entry_is_named(trail):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM vetting_auditentry WHERE seq = %s", [2])
+    out = StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("verify_audit_trail", stdout=out)
+    assert excinfo.value.returncode == 1
+    assert out.getvalue().startswith("BROKEN at entry #2: entry #2 is missing")
+
+
+def test_deleted_newest_entries_are_named(trail):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM vetting_auditentry WHERE seq = %s", [len(trail)])
+    out = StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("verify_audit_trail", stdout=out)
+    assert excinfo.value.returncode == 1
+    assert out.getvalue().startswith(f"BROKEN at entry #{len(trail)}")
+
+
+def test_from_the_command_line_the_process_exits_1_with_the_error_on_stderr(
+    trail, monkeypatch, capsys
+):
+    # run_from_argv closes the connections when done, which would end the test's
+    # transaction; the exit status and streams are what matter here.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    tamper(2)
+    with pytest.raises(SystemExit) as excinfo:
+        Command().run_from_argv(["manage.py", "verify_audit_trail"])
+    assert excinfo.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("BROKEN at entry #2")
+    assert "audit trail broken at entry #2" in captured.err
