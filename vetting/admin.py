@@ -7,6 +7,7 @@ nothing: an edit here would be an unaudited edit of the record.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from vetting.models import (
@@ -59,6 +60,8 @@ class VendorAdmin(admin.ModelAdmin):
     list_filter = ["country"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     inlines = [VendorContactInline]
+    # A website typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_count=Count("products"))
