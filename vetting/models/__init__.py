@@ -8,6 +8,8 @@ from .assessment import (
     Assessment,
     AssessmentState,
     ChecklistVersion,
+    Decision,
+    DecisionOutcome,
     EvidenceDocument,
     ExpectedEvidence,
     InformationRequestTarget,
@@ -20,7 +22,8 @@ from .registry import Product, ProductCategory, ProductForm, Vendor, VendorConta
 __all__ = [
     "CLOSED_STATES", "DECIDED_STATES", "EDITABLE_STATES", "OPEN_STATES", "GENESIS_HASH",
     "ActorKind", "Answer", "AnswerSource", "Assessment", "AssessmentState", "AuditChainHead",
-    "AuditEntry", "AuditEvent", "ChecklistVersion", "EvidenceDocument", "ExpectedEvidence",
+    "AuditEntry", "AuditEvent", "ChecklistVersion", "Decision", "DecisionOutcome",
+    "EvidenceDocument", "ExpectedEvidence",
     "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
     "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
 ]

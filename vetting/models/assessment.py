@@ -296,3 +296,58 @@ class VendorSubmission(models.Model):
         if self.pk is not None:
             raise ValueError("A vendor submission is a snapshot and never changes.")
         super().save(*args, **kwargs)
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
+    REJECTED = "rejected", "Rejected"
+
+
+class Decision(models.Model):
+    """A reviewer's signed decision on exactly one version of an assessment. Never changes."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.PROTECT, related_name="decision"
+    )
+    outcome = models.CharField(max_length=30, choices=DecisionOutcome.choices)
+    conditions = models.TextField(blank=True)
+    justification = models.TextField(blank=True)
+    valid_until = models.DateField(null=True, blank=True, help_text="Last valid day.")
+    approved_spec = models.JSONField(
+        default=dict, blank=True, help_text="The specification later lots must meet."
+    )
+    recommendation = models.CharField(max_length=30, choices=Recommendation.choices)
+    red_count = models.PositiveIntegerField()
+    amber_count = models.PositiveIntegerField()
+    missing_count = models.PositiveIntegerField()
+    # The electronic signature, as printed on the report.
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    signer_name = models.CharField(max_length=200)
+    signer_role = models.CharField(max_length=100)
+    signed_at = models.DateTimeField()
+    meaning = models.TextField()
+    content_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the answers, evidence and decision signed."
+    )
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=DecisionOutcome.values),
+                name="decision_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.assessment})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("A signed decision never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("A signed decision is never deleted.")

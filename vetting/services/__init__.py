@@ -21,11 +21,13 @@ from .lifecycle import (
     assessment_withdraw,
     newest_checklist_version,
 )
+from .review import assessment_decide, clean_spec
 from .system import worker_check_complete, worker_check_start
 
 __all__ = [
     "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
-    "answer_set", "assessment_create", "assessment_evaluation", "assessment_export",
+    "answer_set", "assessment_create", "assessment_decide", "clean_spec",
+    "assessment_evaluation", "assessment_export",
     "assessment_import", "assessment_invite", "assessment_refresh",
     "assessment_request_information", "assessment_resubmit", "assessment_submit_for_review",
     "assessment_supersede", "assessment_suspend", "assessment_vendor_submit",

@@ -48,7 +48,7 @@ def _question(assessment: Assessment, question_id: str) -> Question:
     return question
 
 
-def _writer(assessment: Assessment, user, vendor_label: str | None, action: str) -> Actor:
+def writer_check(assessment: Assessment, user, vendor_label: str | None, action: str) -> Actor:
     """Check that this user or vendor may change this assessment now."""
     if vendor_label is not None:
         if not vendor_may_write(assessment):
@@ -93,28 +93,41 @@ def answer_set(
     """Set (or, with an empty value, clear) one question's answer."""
     with transaction.atomic():
         assessment = lock_assessment(assessment)
-        question = _question(assessment, question_id)
-        actor = _writer(assessment, user, vendor_label, "change answers")
-        source = _answer_source(assessment, question, actor, source, source_document)
-        value = normalize_answer(assessment.checklist, question_id, value)
-        answer = assessment.answers.filter(question_id=question_id).first()
-        before = {"value": answer.value, "source": answer.source} if answer else None
-        if value is None:
-            if answer is None:
-                return None
-            answer.delete()
-            after, answer = None, None
-        else:
-            if answer is not None and answer.value == value and answer.source == source:
-                return answer  # nothing changed: no audit entry
-            answer = _upsert(assessment, question_id, value, source, source_document, actor, answer)
-            after = {"value": value, "source": source}
-        verb = "cleared" if after is None else ("changed" if before else "answered")
-        audit_record(actor=actor, event=AuditEvent.ANSWER_CHANGE, assessment=assessment,
-                     obj=answer, summary=f"Question {question_id} {verb}",
-                     before=before, after=after)
-        assessment_refresh(assessment=assessment)
+        actor = writer_check(assessment, user, vendor_label, "change answers")
+        answer, changed = set_answer_locked(assessment, question_id, value, actor=actor,
+                                            source=source, source_document=source_document)
+        if changed:
+            assessment_refresh(assessment=assessment)
     return answer
+
+
+def set_answer_locked(assessment, question_id, value, *, actor, source=None,
+                      source_document=None) -> tuple[Answer | None, bool]:
+    """Write one answer of an assessment already locked and checked for `actor`.
+
+    Returns the answer (None when cleared) and whether anything changed; the
+    caller re-evaluates once, after all its answers are written.
+    """
+    question = _question(assessment, question_id)
+    source = _answer_source(assessment, question, actor, source, source_document)
+    value = normalize_answer(assessment.checklist, question_id, value)
+    answer = assessment.answers.filter(question_id=question_id).first()
+    before = {"value": answer.value, "source": answer.source} if answer else None
+    if value is None:
+        if answer is None:
+            return None, False
+        answer.delete()
+        after, answer = None, None
+    else:
+        if answer is not None and answer.value == value and answer.source == source:
+            return answer, False  # nothing changed: no audit entry
+        answer = _upsert(assessment, question_id, value, source, source_document, actor, answer)
+        after = {"value": value, "source": source}
+    verb = "cleared" if after is None else ("changed" if before else "answered")
+    audit_record(actor=actor, event=AuditEvent.ANSWER_CHANGE, assessment=assessment,
+                 obj=answer, summary=f"Question {question_id} {verb}",
+                 before=before, after=after)
+    return answer, True
 
 
 def _upsert(assessment, question_id, value, source, source_document, actor, answer):
@@ -155,7 +168,7 @@ def _upload(assessment, question_id, kind, upload, info, user, vendor_label, rep
     with transaction.atomic():
         assessment = lock_assessment(assessment)
         question = _question(assessment, question_id)
-        actor = _writer(assessment, user, vendor_label, "upload documents")
+        actor = writer_check(assessment, user, vendor_label, "upload documents")
         if actor.kind == "vendor" and question.by != "vendor":
             raise NotAllowed(f"Question {question_id} is answered by the clinic.")
         if kind not in question.document_kinds():

@@ -12,10 +12,10 @@ from vetting.checklist import DossierError, dossier_to_dict, parse_dossier
 from vetting.models import AnswerSource, Assessment, AuditEvent, ExpectedEvidence
 from vetting.permissions import STAFF_ROLES
 
-from .answers import answer_set
+from .answers import set_answer_locked, writer_check
 from .common import lock_assessment, require_role
 from .errors import InvalidInput
-from .evaluation import stored_answers
+from .evaluation import assessment_refresh, stored_answers
 
 
 def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
@@ -64,10 +64,11 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
     exported = dossier_to_dict(dossier)
     with transaction.atomic():
         assessment = lock_assessment(assessment)
+        actor = writer_check(assessment, user, None, "import a dossier")
         for qid, value in exported["answers"].items():
-            answer_set(assessment=assessment, question_id=qid, value=value, user=user,
-                       source=AnswerSource.IMPORT)
+            set_answer_locked(assessment, qid, value, actor=actor, source=AnswerSource.IMPORT)
         matched, expected = _import_evidence(assessment, exported["evidence"])
+        assessment_refresh(assessment=assessment)
         audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
                      assessment=assessment, obj=assessment,
                      summary=f"Dossier imported: {len(exported['answers'])} answers, "

@@ -1,0 +1,203 @@
+"""Deciding and signing: roles, states, RED blocks approval, justification, password, locking."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import PASSWORD, PDF_BYTES
+from tests.test_services_lifecycle import PRACTITIONER_ANSWERS
+from vetting import services
+from vetting.models import Assessment, AuditEntry, Decision, Product, Vendor
+from vetting.services import InvalidInput, InvalidState, NotAllowed
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+
+
+def in_review(name, practitioner, *, attach=True):
+    """An assessment of an example dossier, its documents attached, submitted for review."""
+    dossier = json.loads((EXAMPLES / f"{name}.json").read_text())
+    vendor = Vendor.objects.get_or_create(name=dossier["product"]["vendor"])[0]
+    product = Product.objects.get_or_create(
+        vendor=vendor, name=dossier["product"]["name"],
+        defaults={"category": dossier["answers"]["0.1"]["category"],
+                  "form": dossier["answers"]["0.2"]["form"]})[0]
+    assessment = services.assessment_create(user=practitioner, product=product)
+    services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    if attach:
+        for n, expected in enumerate(assessment.expected_documents.all()):
+            upload = SimpleUploadedFile(expected.name, PDF_BYTES + str(n).encode())
+            services.evidence_upload(assessment=assessment, question_id=expected.question_id,
+                                     kind=expected.kind, upload=upload, user=practitioner)
+    answered = set(assessment.answers.values_list("question_id", flat=True))
+    for qid, value in PRACTITIONER_ANSWERS.items():
+        if qid not in answered:
+            services.answer_set(assessment=assessment, question_id=qid, value=value,
+                                user=practitioner)
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    assessment.refresh_from_db()
+    return assessment
+
+
+@pytest.fixture
+def good(checklist_version, practitioner):
+    assessment = in_review("well-documented-product", practitioner)
+    assert assessment.recommendation == "no_objections"
+    return assessment
+
+
+@pytest.fixture
+def bad(checklist_version, practitioner):
+    assessment = in_review("bad-product", practitioner)
+    assert assessment.red_count > 0
+    return assessment
+
+
+def decide(assessment, user, **kwargs):
+    defaults = {"outcome": "approved", "password": PASSWORD,
+                "valid_until": services.clinic_today() + timedelta(days=365)}
+    return services.assessment_decide(user=user, assessment=assessment, **{**defaults, **kwargs})
+
+
+def unchanged(assessment):
+    assessment.refresh_from_db()
+    return (assessment.state, Decision.objects.count(),
+            AuditEntry.objects.exclude(summary__startswith="Signature refused").count())
+
+
+def test_reviewer_approves_and_signs(good, make_user):
+    signer = make_user("reviewer", username="dana", first_name="Dana", last_name="Director")
+    decision = decide(good, signer, approved_spec={"endotoxin_limit": 0.5,
+                                                   "sterility_required": True})
+    good.refresh_from_db()
+    assert good.state == "approved"
+    assert decision.signer_name == "Dana Director"
+    assert decision.signer_role == "Reviewer"
+    assert decision.meaning.startswith("I approve this product for clinical use")
+    assert decision.recommendation == "no_objections"
+    assert decision.approved_spec == {"endotoxin_limit": 0.5, "sterility_required": True}
+    assert len(decision.content_sha256) == 64
+    entry = AuditEntry.objects.filter(event="signature").last()
+    assert entry.after["content_sha256"] == decision.content_sha256
+    with pytest.raises(PermissionError):
+        decision.save()
+
+
+def test_wrong_password_is_refused_and_audited(good, reviewer):
+    before = unchanged(good)
+    with pytest.raises(NotAllowed, match="password is not correct") as refused:
+        decide(good, reviewer, password="guess")
+    assert refused.value.field == "password"
+    assert unchanged(good) == before
+    refusal = AuditEntry.objects.last()
+    assert refusal.summary == "Signature refused: wrong password"
+    assert refusal.actor_user == reviewer
+
+
+@pytest.mark.parametrize("outcome", ["approved", "approved_with_conditions"])
+def test_a_red_finding_blocks_approval(bad, reviewer, outcome):
+    before = unchanged(bad)
+    with pytest.raises(InvalidInput, match="RED finding stands"):
+        decide(bad, reviewer, outcome=outcome, conditions="c", justification="j")
+    assert unchanged(bad) == before
+
+
+def test_rejecting_a_red_product_needs_no_justification(bad, reviewer):
+    decision = decide(bad, reviewer, outcome="rejected", valid_until=None)
+    assert decision.outcome == "rejected"
+    assert decision.meaning.startswith("I reject this product")
+
+
+def test_departing_from_the_recommendation_needs_a_justification(good, reviewer):
+    before = unchanged(good)
+    with pytest.raises(InvalidInput, match="write a justification") as refused:
+        decide(good, reviewer, outcome="rejected")
+    assert refused.value.field == "justification"
+    assert unchanged(good) == before
+    decision = decide(good, reviewer, outcome="rejected", justification="Supplier audit failed.")
+    assert decision.justification == "Supplier audit failed."
+
+
+def test_conditions_are_required_for_a_conditional_approval(good, reviewer):
+    with pytest.raises(InvalidInput, match="conditions") as refused:
+        decide(good, reviewer, outcome="approved_with_conditions", justification="why")
+    assert refused.value.field == "conditions"
+    decision = decide(good, reviewer, outcome="approved_with_conditions", justification="why",
+                      conditions="Topical use only.")
+    assert decision.conditions == "Topical use only."
+
+
+@pytest.mark.parametrize("days", [None, 0, -1])
+def test_an_approval_needs_a_future_validity(good, reviewer, days):
+    until = None if days is None else services.clinic_today() + timedelta(days=days)
+    before = unchanged(good)
+    with pytest.raises(InvalidInput, match="last day the approval is valid"):
+        decide(good, reviewer, valid_until=until)
+    assert unchanged(good) == before
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"endotoxin_limit": -1}, "must be a number"),
+    ({"particle_min": 10, "particle_max": 5}, "is above"),
+    ({"colour": "blue"}, "Unknown specification item"),
+])
+def test_a_bad_specification_is_refused(good, reviewer, spec, message):
+    before = unchanged(good)
+    with pytest.raises(InvalidInput, match=message):
+        decide(good, reviewer, approved_spec=spec)
+    assert unchanged(good) == before
+
+
+@pytest.mark.parametrize("role", ["practitioner", "admin", None])
+def test_only_reviewers_decide(good, make_user, role):
+    user = make_user(role) if role else make_user()
+    before = unchanged(good)
+    with pytest.raises(NotAllowed):
+        decide(good, user)
+    assert unchanged(good) == before
+
+
+@pytest.mark.parametrize("state", ["draft", "awaiting_vendor", "vendor_submitted",
+                                   "information_requested", "approved", "rejected",
+                                   "superseded", "suspended", "withdrawn"])
+def test_only_an_assessment_in_review_is_decided(good, reviewer, state):
+    Assessment.objects.filter(pk=good.pk).update(state=state)
+    before = unchanged(good)
+    with pytest.raises(InvalidState):
+        decide(good, reviewer)
+    assert unchanged(good) == before
+
+
+def test_after_signing_every_edit_path_is_refused(good, reviewer, practitioner, pdf_upload):
+    decide(good, reviewer)
+    answers = sorted(good.answers.values_list("question_id", "value"))
+    with pytest.raises(InvalidState):
+        services.answer_set(assessment=good, question_id="5.1", value={"route": "injection"},
+                            user=reviewer)
+    with pytest.raises(InvalidState):
+        services.answer_set(assessment=good, question_id="1.1", value={"source": "plant"},
+                            vendor_label="vendor")
+    with pytest.raises(InvalidState):
+        services.evidence_upload(assessment=good, question_id="4.1", kind="coa",
+                                 upload=pdf_upload(), user=practitioner)
+    with pytest.raises(InvalidState):
+        services.assessment_import(user=practitioner, assessment=good, data={
+            "checklist_version": "1", "answers": {"5.1": {"route": "injection"}}})
+    with pytest.raises(InvalidState):
+        decide(good, reviewer)
+    assert sorted(good.answers.values_list("question_id", "value")) == answers
+    assert Decision.objects.count() == 1
+
+
+def test_deciding_a_new_version_supersedes_the_old_decision(good, reviewer, practitioner):
+    decide(good, reviewer)
+    newer = in_review("well-documented-product", practitioner)
+    assert newer.product == good.product and newer.number == 2
+    decide(newer, reviewer)
+    good.refresh_from_db()
+    assert good.state == "superseded"
+    assert good.closing_reason == "Superseded by assessment 2"
+    assert good.decision.outcome == "approved"  # the signed record itself is unchanged

@@ -1,0 +1,169 @@
+"""Deciding and signing an assessment (the reviewer's electronic sign-off)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from vetting.audit import Actor, audit_record
+from vetting.models import (
+    DECIDED_STATES,
+    Assessment,
+    AssessmentState,
+    AuditEvent,
+    Decision,
+    DecisionOutcome,
+    Recommendation,
+)
+from vetting.permissions import REVIEWER_ROLES
+
+from .common import lock_assessment, require_role, require_state
+from .errors import InvalidInput, NotAllowed
+from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
+from .lifecycle import assessment_supersede
+
+# The outcome each recommendation points to; deciding otherwise needs a justification.
+EXPECTED_OUTCOME = {
+    Recommendation.DO_NOT_APPROVE: DecisionOutcome.REJECTED,
+    Recommendation.APPROVE_WITH_CONDITIONS: DecisionOutcome.APPROVED_WITH_CONDITIONS,
+    Recommendation.NO_OBJECTIONS: DecisionOutcome.APPROVED,
+}
+MEANING = {
+    DecisionOutcome.APPROVED: "I approve this product for clinical use at this clinic until "
+                              "{until}, on the evidence recorded in this assessment.",
+    DecisionOutcome.APPROVED_WITH_CONDITIONS: "I approve this product for clinical use at this "
+                                              "clinic until {until} with the conditions below, "
+                                              "on the evidence recorded in this assessment.",
+    DecisionOutcome.REJECTED: "I reject this product: it is not to be bought or used at this "
+                              "clinic, on the evidence recorded in this assessment.",
+}
+SPEC_KEYS = {
+    "endotoxin_limit": "endotoxin limit (EU/mL)",
+    "particle_min": "lowest particle concentration (particles/mL)",
+    "particle_max": "highest particle concentration (particles/mL)",
+    "size_mode_min": "smallest size mode (nm)",
+    "size_mode_max": "largest size mode (nm)",
+}
+
+
+def clean_spec(spec: dict[str, Any] | None) -> dict[str, Any]:
+    """The approved specification: non-negative numbers, ranges in order, sterility flag."""
+    spec = dict(spec or {})
+    unknown = set(spec) - set(SPEC_KEYS) - {"sterility_required"}
+    if unknown:
+        raise InvalidInput(f"Unknown specification item {sorted(unknown)[0]!r}.", field="spec")
+    clean: dict[str, Any] = {"sterility_required": bool(spec.get("sterility_required", False))}
+    for key, label in SPEC_KEYS.items():
+        value = spec.get(key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise InvalidInput(f"The {label} must be a number of 0 or more.", field=key)
+        clean[key] = value
+    for low, high in (("particle_min", "particle_max"), ("size_mode_min", "size_mode_max")):
+        if low in clean and high in clean and clean[low] > clean[high]:
+            raise InvalidInput(f"The {SPEC_KEYS[low]} is above the {SPEC_KEYS[high]}.", field=low)
+    return clean
+
+
+def _signed_content(assessment: Assessment, fields: dict[str, Any]) -> str:
+    """SHA-256 of what is signed: this version's answers, evidence hashes and decision."""
+    evidence = {qid: sorted(e.sha256 for e in items)
+                for qid, items in current_evidence(assessment).items()}
+    content = {"assessment": assessment.pk, "checklist_version": assessment.checklist.version,
+               "checklist_sha256": assessment.checklist_version.sha256,
+               "answers": stored_answers(assessment), "evidence": evidence, **fields}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_decision(assessment, outcome, justification, conditions, valid_until) -> None:
+    if outcome not in DecisionOutcome.values:
+        raise InvalidInput("Choose approve, approve with conditions or reject.", field="outcome")
+    approving = outcome != DecisionOutcome.REJECTED
+    if approving and assessment.red_count:
+        raise InvalidInput("A RED finding stands: the product cannot be approved.",
+                           field="outcome")
+    if EXPECTED_OUTCOME[Recommendation(assessment.recommendation)] != outcome and not justification:
+        raise InvalidInput("The decision departs from the recommendation "
+                           f"({Recommendation(assessment.recommendation).label.lower()}): "
+                           "write a justification.", field="justification")
+    if outcome == DecisionOutcome.APPROVED_WITH_CONDITIONS and not conditions:
+        raise InvalidInput("Write the conditions of the approval.", field="conditions")
+    if approving and (valid_until is None or valid_until <= clinic_today()):
+        raise InvalidInput("Set the last day the approval is valid (a future date).",
+                           field="valid_until")
+
+
+def _verify_password(user, password: str, assessment: Assessment) -> None:
+    if user.check_password(password or ""):
+        return
+    # The refused signature is audited in its own transaction: it must stay on record.
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE,
+                     assessment=assessment, obj=assessment,
+                     summary="Signature refused: wrong password", after={"signed": False})
+    raise NotAllowed("The password is not correct; the decision was not signed.",
+                     field="password")
+
+
+def assessment_decide(
+    *,
+    user,
+    assessment: Assessment,
+    outcome: str,
+    password: str,
+    justification: str = "",
+    conditions: str = "",
+    valid_until: date | None = None,
+    approved_spec: dict[str, Any] | None = None,
+) -> Decision:
+    """Decide and sign. Locks the answers and evidence; supersedes older decisions."""
+    require_role(user, REVIEWER_ROLES, "decide and sign")
+    justification, conditions = justification.strip(), conditions.strip()
+    spec = clean_spec(approved_spec)
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        assessment_refresh(assessment=locked)  # decide on the current findings
+        _check_decision(locked, outcome, justification, conditions, valid_until)
+    _verify_password(user, password, assessment)
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)
+        for older in locked.product.assessments.filter(state__in=DECIDED_STATES).exclude(
+                pk=locked.pk):
+            assessment_supersede(user=user, assessment=older, by=locked)
+    return decision
+
+
+def _sign(assessment, user, outcome, justification, conditions, valid_until, spec) -> Decision:
+    now = timezone.now()
+    until = valid_until.isoformat() if valid_until else ""
+    fields = {"outcome": outcome, "justification": justification, "conditions": conditions,
+              "valid_until": until, "approved_spec": spec}
+    decision = Decision.objects.create(
+        assessment=assessment, outcome=outcome, conditions=conditions,
+        justification=justification, valid_until=valid_until, approved_spec=spec,
+        recommendation=assessment.recommendation, red_count=assessment.red_count,
+        amber_count=assessment.amber_count, missing_count=assessment.missing_count,
+        signed_by=user, signer_name=user.get_full_name() or user.get_username(),
+        signer_role="Reviewer", signed_at=now,
+        meaning=MEANING[DecisionOutcome(outcome)].format(until=until),
+        content_sha256=_signed_content(assessment, fields),
+    )
+    before = assessment.state
+    assessment.state = outcome
+    assessment.state_changed_at = now
+    assessment.save(update_fields=["state", "state_changed_at", "updated_at"])
+    audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE, assessment=assessment,
+                 obj=decision, summary=f"Decision signed: {decision.get_outcome_display()}",
+                 before={"state": before},
+                 after={"state": outcome, **fields, "content_sha256": decision.content_sha256})
+    return decision
