@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from vetting.models import Vendor
+from vetting.audit import verify_chain
+from vetting.models import Assessment, AssessmentState, AuditEntry, Vendor
 from vetting.permissions import user_roles
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +21,31 @@ def test_it_creates_users_with_their_roles_and_prints_logins(settings, capsys):
     assert user_roles(User.objects.get(username="director")) == {"reviewer", "admin"}
     assert User.objects.get(username="admin").check_password("demo-admin-pw")
     assert "demo-reviewer-pw" in out
-    assert Vendor.objects.count() == 3
+    assert Vendor.objects.count() == 6
+
+
+def test_it_creates_assessments_in_every_state_with_their_audit_history(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    states = set(Assessment.objects.values_list("state", flat=True))
+    assert states == set(AssessmentState.values)
+    for assessment in Assessment.objects.all():
+        assert AuditEntry.objects.filter(assessment=assessment, event="state_change").exists()
+    rejected = Assessment.objects.get(state="rejected")
+    assert rejected.red_count > 0 and rejected.decision.outcome == "rejected"
+    assert verify_chain().ok
 
 
 def test_running_it_twice_changes_nothing(settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    counts = (get_user_model().objects.count(), Vendor.objects.count())
+    def counts():
+        return (get_user_model().objects.count(), Vendor.objects.count(),
+                Assessment.objects.count(), AuditEntry.objects.count())
+
+    before = counts()
     call_command("seed_demo")
-    assert (get_user_model().objects.count(), Vendor.objects.count()) == counts
+    assert counts() == before
 
 
 def test_it_refuses_to_run_with_debug_off(settings):
@@ -37,3 +54,4 @@ def test_it_refuses_to_run_with_debug_off(settings):
         call_command("seed_demo")
     assert not get_user_model().objects.exists()
     assert not Vendor.objects.exists()
+    assert not Assessment.objects.exists()

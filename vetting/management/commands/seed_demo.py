@@ -8,8 +8,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from vetting.demo import seed_assessments
 from vetting.models import Vendor
 from vetting.permissions import Role
+from vetting.services import checklists_load_all
 
 # Demo accounts only exist on DEBUG installations; their passwords are public.
 DEMO_USERS = [
@@ -31,26 +33,29 @@ DEMO_VENDORS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users, vendors and products (DEBUG installations only). Idempotent."
+    help = ("Create demo users, vendors, products and assessments in every state "
+            "(DEBUG installations only). Idempotent.")
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo refuses to run with DEBUG off: demo passwords are public."
             )
+        checklists_load_all()
         with transaction.atomic():
-            for username, full_name, roles, password in DEMO_USERS:
-                self._user(username, full_name, roles, password)
+            users = {username: self._user(username, full_name, roles, password)
+                     for username, full_name, roles, password in DEMO_USERS}
             for name, website, country, notes in DEMO_VENDORS:
                 Vendor.objects.update_or_create(
                     name=name, defaults={"website": website, "country": country, "notes": notes}
                 )
+            seed_assessments(users["practitioner"], users["director"])
         self.stdout.write("Demo logins (DEBUG only):")
         for username, _full_name, roles, password in DEMO_USERS:
             role_names = ", ".join(str(role) for role in roles)
             self.stdout.write(f"  {username:<13} {password:<22} {role_names}")
 
-    def _user(self, username: str, full_name: str, roles: list[str], password: str) -> None:
+    def _user(self, username: str, full_name: str, roles: list[str], password: str):
         first, _, last = full_name.rpartition(" ")
         user, _created = get_user_model().objects.update_or_create(
             username=username,
@@ -65,3 +70,4 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save(update_fields=["password"])
         user.groups.set(Group.objects.filter(name__in=roles))
+        return user
