@@ -291,9 +291,6 @@ def test_deleting_the_newest_entries_is_detected_by_the_chain_head(trail):
     assert check.checked == len(trail) - 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "verify_chain skips the head comparison when the chain head row is missing "
-    "(vetting/audit.py, `if head and ...`), so truncation plus deleting the head passes"))
 def test_deleting_the_newest_entries_and_the_chain_head_is_detected(trail):
     raw_sql("DELETE FROM vetting_auditentry WHERE seq >= %s", [trail[-2].seq])
     raw_sql("DELETE FROM vetting_auditchainhead", [])
@@ -316,9 +313,6 @@ def test_saving_an_existing_entry_is_refused(trail):
     assert _snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AuditEntry.save only refuses when _state.adding is False: a new instance carrying "
-    "an existing pk is saved with an UPDATE (vetting/models/audit.py, AuditEntry.save)"))
 def test_saving_a_new_instance_over_an_existing_entry_is_refused(trail):
     before = _snapshot()
     original = AuditEntry.objects.values().get(seq=1)

@@ -126,11 +126,13 @@ def verify_chain() -> ChainCheck:
                 return ChainCheck(False, checked, expected_seq, problem)
             expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
         head = AuditChainHead.objects.filter(pk=1).first()
-        if head and (head.last_seq, head.last_hash) != (checked, expected_prev):
+        # A missing head counts as an empty chain: entries without it were tampered with.
+        recorded = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+        if recorded != (checked, expected_prev):
             return ChainCheck(
                 False, checked, checked + 1,
-                f"the chain head records {head.last_seq} entries but {checked} remain: "
-                "the newest entries were deleted",
+                f"the chain head records {recorded[0]} entries but {checked} remain: "
+                "entries or the chain head were deleted",
             )
     return ChainCheck(True, checked)
 

@@ -347,6 +347,7 @@ class Decision(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("A signed decision never changes.")
+        kwargs["force_insert"] = True  # never an UPDATE, even for an instance with a used pk
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -75,6 +75,7 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Audit entries cannot be changed.")
+        kwargs["force_insert"] = True  # never an UPDATE, even for an instance with a used pk
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
