@@ -17,6 +17,7 @@ from vetting.models import (
     AuditEntry,
     AuditEvent,
     ChecklistVersion,
+    Decision,
     EvidenceDocument,
     ExpectedEvidence,
     Product,
@@ -27,7 +28,8 @@ from vetting.models import (
 )
 
 READ_ONLY_MODELS = ["checklistversion", "assessment", "answer", "evidencedocument",
-                    "expectedevidence", "vendorsubmission", "auditentry", "auditchainhead"]
+                    "expectedevidence", "vendorsubmission", "decision", "auditentry",
+                    "auditchainhead"]
 
 
 def url(model: str, view: str, *args) -> str:
@@ -102,6 +104,15 @@ class Rows:
                                                submitted_by="qa@vendor.example",
                                                answers={}, evidence=[])
 
+    def decision(self) -> Decision:
+        assessment = self.assessment()
+        return Decision.objects.create(
+            assessment=assessment, outcome="rejected", recommendation="do_not_approve",
+            red_count=2, amber_count=1, missing_count=0, signed_by=self.user,
+            signer_name="Rui Reviewer", signer_role="Medical director",
+            signed_at=timezone.now(), meaning="I reviewed and decided.",
+            content_sha256="c" * 64)
+
     def auditentry(self) -> AuditEntry:
         assessment = self.assessment()
         return audit_record(actor=Actor.for_user(self.user), event=AuditEvent.STATE_CHANGE,
@@ -134,8 +145,8 @@ def changelist_queries(client, model: str) -> tuple[int, int]:
 
 
 LIST_MODELS = ["vendor", "vendorcontact", "product", "checklistversion", "assessment", "answer",
-               "evidencedocument", "expectedevidence", "vendorsubmission", "auditentry",
-               "workercheck"]
+               "evidencedocument", "expectedevidence", "vendorsubmission", "decision",
+               "auditentry", "workercheck"]
 
 
 @pytest.mark.parametrize("model", LIST_MODELS)
@@ -293,12 +304,21 @@ def test_posting_a_state_to_an_assessment_does_not_change_it(admin_client, asses
         assessment.state, assessment.recommendation, assessment.number, "")
 
 
-@pytest.mark.parametrize("model", ["evidencedocument", "vendorsubmission", "answer"])
-def test_evidence_submissions_and_answers_cannot_be_deleted(model, admin_client, rows):
+@pytest.mark.parametrize("model", ["evidencedocument", "vendorsubmission", "answer", "decision"])
+def test_evidence_submissions_answers_and_decisions_cannot_be_deleted(model, admin_client, rows):
     row = getattr(rows, model)()
     response = admin_client.post(url(model, "delete", row.pk), {"post": "yes"})
     assert response.status_code == 403
     assert type(row).objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["answer", "evidencedocument", "expectedevidence",
+                                   "vendorsubmission", "decision"])
+def test_the_record_pages_show_but_refuse_a_save(model, admin_client, rows):
+    row = getattr(rows, model)()
+    assert admin_client.get(url(model, "change", row.pk)).status_code == 200
+    response = admin_client.post(url(model, "change", row.pk), {"kind": "other"})
+    assert response.status_code == 403
 
 
 def test_the_evidence_page_does_not_link_to_the_stored_file(admin_client, rows):

@@ -16,6 +16,7 @@ from vetting.models import (
     AuditChainHead,
     AuditEntry,
     ChecklistVersion,
+    Decision,
     EvidenceDocument,
     ExpectedEvidence,
     Product,
@@ -203,6 +204,18 @@ class VendorSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "assessment", "number", "submitted_by", "submitted_at"]
     list_select_related = ["assessment__product"]
     search_fields = ["submitted_by", "assessment__product__name"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    """A signed decision never changes; its standing changes through the services."""
+
+    list_display = ["__str__", "outcome", "signer_name", "signed_at", "valid_until",
+                    "recommendation", "red_count"]
+    list_select_related = ["assessment__product"]
+    list_filter = ["outcome", "recommendation"]
+    search_fields = ["assessment__product__name", "assessment__product__vendor__name",
+                     "signer_name"]
 
 
 # ---------------------------------------------------------------- audit trail

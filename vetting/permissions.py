@@ -105,7 +105,7 @@ ADMIN_SITE_MODELS = {
         # Shown read-only: vetting/admin.py refuses add, change and delete whatever
         # the permission, since these change only through the services.
         "checklistversion", "assessment", "answer", "evidencedocument", "expectedevidence",
-        "vendorsubmission", "auditentry", "auditchainhead",
+        "vendorsubmission", "decision", "auditentry", "auditchainhead",
     ),
 }
 
