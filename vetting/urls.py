@@ -1,10 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
-from vetting import views
+from vetting.views import system
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
-    path("system/", views.system_status, name="system_status"),
-    path("system/worker-checks/", views.worker_check_create, name="worker_check_create"),
+    path("", system.dashboard, name="dashboard"),
+    path("healthz", system.healthz, name="healthz"),
+    path("system/", system.system_status, name="system_status"),
+    path("system/worker-checks/", system.worker_check_create, name="worker_check_create"),
+    path("", include("vetting.urls_registry")),
+    path("", include("vetting.urls_assessments")),
 ]

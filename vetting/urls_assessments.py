@@ -1,0 +1,3 @@
+"""Assessment URLs (vetting/views/assessments.py)."""
+
+urlpatterns: list = []

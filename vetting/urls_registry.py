@@ -1,0 +1,3 @@
+"""Vendor and product register URLs (vetting/views/registry.py)."""
+
+urlpatterns: list = []

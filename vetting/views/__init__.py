@@ -1,0 +1,1 @@
+"""Views, one module per area: system (health, dashboard shell), registry, assessments."""
