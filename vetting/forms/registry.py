@@ -26,6 +26,7 @@ class _RegisterForm(forms.ModelForm):
 
 class VendorForm(_RegisterForm):
     submit_label = "Register vendor"
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
     class Meta:
         model = Vendor

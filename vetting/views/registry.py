@@ -1,0 +1,269 @@
+"""The vendor register: vendor and product lists, their pages, and their forms.
+
+Each view: role check, access-checked getter, form, service, message, redirect.
+Lists annotate what each row shows so the number of queries does not depend on
+the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vetting import services
+from vetting.forms import registry as forms
+from vetting.models import (
+    OPEN_STATES,
+    Assessment,
+    AssessmentState,
+    ChecklistVersion,
+    Product,
+    ProductCategory,
+    ProductForm,
+    Recommendation,
+    Vendor,
+)
+from vetting.permissions import STAFF_ROLES, role_required
+from vetting.services import registry as registry_services
+from vetting.services.errors import InvalidState, ServiceError
+
+from .access import get_contact, get_product, get_vendor
+
+PAGE_SIZE = 25
+NOT_ASSESSED = "none"
+
+
+def _paginate(request: HttpRequest, queryset: QuerySet) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _latest(field: str) -> Subquery:
+    """A product's newest assessment's `field`, for annotating a product queryset."""
+    newest = Assessment.objects.filter(product=OuterRef("pk")).order_by("-number")
+    return Subquery(newest.values(field)[:1])
+
+
+def products_with_standing(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("vendor").annotate(
+        latest_id=_latest("pk"), standing=_latest("state"),
+        latest_recommendation=_latest("recommendation"),
+    )
+
+
+def attach_latest(products: list[Product]) -> list[Product]:
+    """Set `product.latest` (the newest assessment or None) with one query for all."""
+    ids = [product.latest_id for product in products if product.latest_id]
+    latest = Assessment.objects.in_bulk(ids) if ids else {}
+    for product in products:
+        product.latest = latest.get(product.latest_id)
+    return products
+
+
+# Vendors
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def vendor_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    country = request.GET.get("country", "").strip()
+    vendors = Vendor.objects.annotate(
+        product_count=Count("products", distinct=True),
+        open_count=Count("products__assessments", distinct=True,
+                         filter=Q(products__assessments__state__in=OPEN_STATES)),
+    ).order_by(Lower("name"), "pk")
+    if q:
+        vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
+    if country:
+        vendors = vendors.filter(country__iexact=country)
+    countries = sorted(set(Vendor.objects.exclude(country="").values_list("country", flat=True)),
+                       key=str.casefold)
+    context = {"page": _paginate(request, vendors), "q": q, "country": country,
+               "countries": countries}
+    return render(request, "vetting/registry/vendor_list.html", context)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = get_vendor(request.user, vendor_id)
+    products = products_with_standing(vendor.products.all()).order_by(Lower("name"), "pk")
+    history = (Assessment.objects.filter(product__vendor=vendor)
+               .select_related("product", "decision").order_by("-created_at", "-pk"))
+    context = {
+        "vendor": vendor,
+        "contacts": list(vendor.contacts.all()),
+        "products": attach_latest(list(products)),
+        "history": list(history),
+    }
+    return render(request, "vetting/registry/vendor_detail.html", context)
+
+
+def _form_view(
+    request: HttpRequest,
+    form: ModelForm,
+    save: Callable[..., object],
+    *,
+    title: str,
+    cancel_url: str,
+    success: Callable[[object], tuple[str, HttpResponse]],
+) -> HttpResponse:
+    """GET shows the form; a valid POST calls the service, then messages and redirects."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(user=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            message, response = success(saved)
+            messages.success(request, message)
+            return response
+    context = {"form": form, "title": title, "cancel_url": cancel_url}
+    return render(request, "vetting/registry/form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def vendor_create(request: HttpRequest) -> HttpResponse:
+    return _form_view(
+        request, forms.VendorForm(request.POST or None),
+        registry_services.vendor_create, title="Register a vendor",
+        cancel_url=reverse("vendor_list"),
+        success=lambda v: (f"Vendor {v.name} registered.", redirect("vendor_detail", v.pk)),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def vendor_edit(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = get_vendor(request.user, vendor_id)
+    return _form_view(
+        request, forms.VendorForm(request.POST or None, instance=vendor),
+        lambda **kw: registry_services.vendor_update(vendor=vendor, **kw),
+        title=f"Edit vendor {vendor.name}", cancel_url=reverse("vendor_detail", args=[vendor.pk]),
+        success=lambda v: (f"Vendor {v.name} saved.", redirect("vendor_detail", v.pk)),
+    )
+
+
+# Contacts
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def contact_create(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = get_vendor(request.user, vendor_id)
+    return _form_view(
+        request, forms.ContactForm(request.POST or None, vendor=vendor),
+        lambda **kw: registry_services.contact_create(vendor=vendor, **kw),
+        title=f"Add a contact at {vendor.name}",
+        cancel_url=reverse("vendor_detail", args=[vendor.pk]),
+        success=lambda c: (f"Contact {c.name} added.", redirect("vendor_detail", vendor.pk)),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def contact_edit(request: HttpRequest, vendor_id: int, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, vendor_id, contact_id)
+    vendor = get_vendor(request.user, vendor_id)
+    return _form_view(
+        request, forms.ContactForm(request.POST or None, instance=contact, vendor=vendor),
+        lambda **kw: registry_services.contact_update(contact=contact, **kw),
+        title=f"Edit contact {contact.name} at {vendor.name}",
+        cancel_url=reverse("vendor_detail", args=[vendor.pk]),
+        success=lambda c: (f"Contact {c.name} saved.", redirect("vendor_detail", vendor.pk)),
+    )
+
+
+# Products
+
+def _choice(request: HttpRequest, name: str, allowed: list[str]) -> str:
+    value = request.GET.get(name, "")
+    return value if value in allowed else ""
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def product_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    category = _choice(request, "category", ProductCategory.values)
+    form = _choice(request, "form", ProductForm.values)
+    standing = _choice(request, "standing", [*AssessmentState.values, NOT_ASSESSED])
+    recommendation = _choice(request, "recommendation", Recommendation.values)
+    products = products_with_standing(Product.objects.all()).order_by(
+        Lower("name"), Lower("vendor__name"), "pk")
+    if q:
+        products = products.filter(Q(name__icontains=q) | Q(vendor__name__icontains=q))
+    if category:
+        products = products.filter(category=category)
+    if form:
+        products = products.filter(form=form)
+    if standing == NOT_ASSESSED:
+        products = products.filter(latest_id__isnull=True)
+    elif standing:
+        products = products.filter(standing=standing)
+    if recommendation:
+        products = products.filter(latest_recommendation=recommendation)
+    page = _paginate(request, products)
+    page.object_list = attach_latest(list(page.object_list))
+    context = {
+        "page": page, "q": q, "category": category, "form": form, "standing": standing,
+        "recommendation": recommendation,
+        "categories": ProductCategory.choices, "forms": ProductForm.choices,
+        "standings": [*AssessmentState.choices, (NOT_ASSESSED, "Not assessed yet")],
+        "recommendations": Recommendation.choices,
+    }
+    return render(request, "vetting/registry/product_list.html", context)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_product(request.user, product_id)
+    assessments = (product.assessments.select_related("checklist_version", "created_by",
+                                                      "decision").order_by("-number"))
+    try:
+        newest = services.newest_checklist_version()
+    except InvalidState:
+        newest = None
+    context = {
+        "product": product,
+        "assessments": list(assessments),
+        "checklist_versions": list(ChecklistVersion.objects.order_by("-loaded_at")),
+        "newest_version": newest,
+    }
+    return render(request, "vetting/registry/product_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def product_create(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = get_vendor(request.user, vendor_id)
+    return _form_view(
+        request, forms.ProductForm(request.POST or None, vendor=vendor),
+        lambda **kw: registry_services.product_create(vendor=vendor, **kw),
+        title=f"Register a product of {vendor.name}",
+        cancel_url=reverse("vendor_detail", args=[vendor.pk]),
+        success=lambda p: (f"Product {p.name} registered.", redirect("product_detail", p.pk)),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_product(request.user, product_id)
+    title = f"Edit product {product.name} of {product.vendor.name}"
+    return _form_view(
+        request, forms.ProductForm(request.POST or None, instance=product,
+                                   vendor=product.vendor),
+        lambda **kw: registry_services.product_update(product=product, **kw),
+        title=title, cancel_url=reverse("product_detail", args=[product.pk]),
+        success=lambda p: (f"Product {p.name} saved.", redirect("product_detail", p.pk)),
+    )
