@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from vetting import health, services
-from vetting.models import WorkerCheck
-from vetting.permissions import ADMIN_ROLES, STAFF_ROLES, role_required
+from vetting.models import (
+    DECIDED_STATES,
+    OPEN_STATES,
+    Assessment,
+    AssessmentState,
+    InformationRequestTarget,
+    Recommendation,
+    WorkerCheck,
+)
+from vetting.permissions import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 
 
 @never_cache
@@ -25,10 +34,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+# What waits for the practitioner who started an assessment: the vendor has
+# answered, or a reviewer sent it back to them.
+WAITING_FOR_PRACTITIONER = Q(state=AssessmentState.VENDOR_SUBMITTED) | Q(
+    state=AssessmentState.INFORMATION_REQUESTED,
+    information_requested_from=InformationRequestTarget.PRACTITIONER,
+)
+RECENT_DECISION_STATES = (*DECIDED_STATES, AssessmentState.SUPERSEDED, AssessmentState.SUSPENDED)
+
+
 @require_GET
 @role_required(*STAFF_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "vetting/dashboard.html")
+    user = request.user
+    assessments = Assessment.objects.select_related("product__vendor")
+    mine = list(assessments.filter(created_by=user, state__in=OPEN_STATES)
+                .order_by("-state_changed_at", "-pk"))
+    waiting = Q(created_by=user) & WAITING_FOR_PRACTITIONER
+    if has_role(user, REVIEWER_ROLES):
+        waiting |= Q(state=AssessmentState.IN_REVIEW)
+    recent = (assessments.select_related("decision")
+              .filter(state__in=RECENT_DECISION_STATES, decision__isnull=False)
+              .order_by("-decision__signed_at", "-pk")[:10])
+    counts = dict(Assessment.objects.filter(state__in=OPEN_STATES).order_by()
+                  .values_list("recommendation").annotate(n=Count("pk")))
+    context = {
+        "mine": mine,
+        "mine_by_state": [
+            (label, [a for a in mine if a.state == value])
+            for value, label in AssessmentState.choices if value in OPEN_STATES
+        ],
+        # Oldest first: what has waited longest comes first.
+        "waiting": list(assessments.filter(waiting).order_by("state_changed_at", "pk")),
+        "recent": list(recent),
+        "by_recommendation": [(value, label, counts.get(value, 0))
+                              for value, label in Recommendation.choices],
+    }
+    return render(request, "vetting/dashboard.html", context)
 
 
 @require_GET
