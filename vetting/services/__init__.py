@@ -4,7 +4,7 @@ Views, forms, tasks, commands and the admin call these functions; each runs in a
 transaction, checks who may act, and writes its audit entry in that transaction.
 """
 
-from .answers import answer_set, evidence_upload, vendor_may_write
+from .answers import answer_set, evidence_download_record, evidence_upload, vendor_may_write
 from .checklists import checklist_load_file, checklists_load_all
 from .dossiers import assessment_export, assessment_import
 from .errors import InvalidInput, InvalidState, NotAllowed, ServiceError
@@ -32,6 +32,7 @@ __all__ = [
     "assessment_request_information", "assessment_resubmit", "assessment_submit_for_review",
     "assessment_supersede", "assessment_suspend", "assessment_vendor_submit",
     "assessment_withdraw", "checklist_load_file", "checklists_load_all", "clinic_today",
-    "evidence_upload", "newest_checklist_version", "vendor_may_write", "worker_check_complete",
+    "evidence_download_record", "evidence_upload", "newest_checklist_version",
+    "vendor_may_write", "worker_check_complete",
     "worker_check_start",
 ]

@@ -212,3 +212,13 @@ def _document_summary(document: EvidenceDocument) -> dict:
     return {"name": document.original_name, "kind": document.kind, "sha256": document.sha256,
             "size": document.size, "content_type": document.content_type}
 
+
+
+def evidence_download_record(*, user, document: EvidenceDocument) -> None:
+    """Audit that a staff user opened or downloaded a document."""
+    require_role(user, STAFF_ROLES, "download documents")
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.DOWNLOAD,
+                     assessment=document.assessment, obj=document,
+                     summary=f"Document {document.original_name} downloaded",
+                     after={"sha256": document.sha256})

@@ -1,0 +1,363 @@
+"""Assessment workspace views: roles, 404 through the wrong parent, methods, nothing written."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import PDF_BYTES
+from vetting import services
+from vetting.models import Answer, Assessment, AuditEntry, EvidenceDocument, Product
+
+pytestmark = pytest.mark.django_db
+STAFF = ["practitioner", "reviewer", "admin"]
+
+
+def state(assessment):
+    assessment.refresh_from_db()
+    return (assessment.state, Answer.objects.count(), EvidenceDocument.objects.count(),
+            AuditEntry.objects.count(), Assessment.objects.count())
+
+
+def user_for(make_user, role):
+    return make_user(role) if role else make_user()
+
+
+@pytest.fixture
+def other(checklist_version, vendor, practitioner):
+    product = Product.objects.create(vendor=vendor, name="Other", category="pdrn", form="topical")
+    return services.assessment_create(user=practitioner, product=product)
+
+
+@pytest.fixture
+def document(assessment, practitioner, pdf_upload):
+    return services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                    upload=pdf_upload("CoA.pdf"), user=practitioner)
+
+
+# ------------------------------------------------------------------ start
+
+@pytest.mark.parametrize("role", STAFF)
+def test_each_staff_role_starts_an_assessment(client_for, make_user, checklist_version, product,
+                                              role):
+    response = client_for(make_user(role)).post(f"/products/{product.pk}/assessments/new/")
+    assessment = product.assessments.get()
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/0/"
+    assert assessment.checklist_version == checklist_version
+
+
+def test_start_is_refused_to_others_and_by_get(client_for, norole_user, practitioner, product,
+                                               checklist_version, client):
+    url = f"/products/{product.pk}/assessments/new/"
+    assert client_for(norole_user).post(url).status_code == 403
+    assert client.logout() is None and client.post(url).status_code == 302
+    assert client_for(practitioner).get(url).status_code == 405
+    assert client_for(practitioner).post("/products/999/assessments/new/").status_code == 404
+    assert client_for(practitioner).post(url, {"checklist_version": 999}).status_code == 404
+    assert not Assessment.objects.exists()
+
+
+# ------------------------------------------------------------------ read-only pages
+
+PAGES = ["/assessments/{pk}/", "/assessments/{pk}/steps/0/", "/assessments/{pk}/steps/3/",
+         "/assessments/{pk}/audit/", "/assessments/{pk}/import/", "/assessments/{pk}/export/"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_roles_open_every_page(client_for, make_user, assessment, page, role):
+    response = client_for(make_user(role)).get(page.format(pk=assessment.pk))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_others_are_refused_every_page(client_for, norole_user, client, assessment, page):
+    url = page.format(pk=assessment.pk)
+    before = state(assessment)
+    assert client_for(norole_user).get(url).status_code == 403
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert state(assessment) == before
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_unknown_assessment_is_404(client_for, practitioner, page):
+    assert client_for(practitioner).get(page.format(pk=9999)).status_code == 404
+
+
+def test_an_unknown_step_is_404(client_for, practitioner, assessment):
+    assert client_for(practitioner).get(
+        f"/assessments/{assessment.pk}/steps/9/").status_code == 404
+
+
+def test_the_summary_shows_recommendation_findings_and_chart(client_for, practitioner,
+                                                             assessment):
+    content = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "Do not approve" in content
+    assert "No lot-specific certificate of analysis is attached." in content
+    assert "<svg" in content and "Reporting completeness (0-5)" in content
+
+
+# ------------------------------------------------------------------ the checklist step
+
+def test_saving_a_step_writes_the_answers_and_goes_next(client_for, practitioner, assessment):
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/0/", {
+        "q0_1__category": "exosome_ev", "q0_2__form": "topical", "q0_3__sterile": "no",
+        "q0_4__market": "united_states", "save_next": "1"})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/1/"
+    values = dict(assessment.answers.values_list("question_id", "value"))
+    assert values["0.3"] == {"sterile": "no"} and values["0.4"] == {"market": "united_states"}
+
+
+def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_saved(client_for, practitioner,
+                                                                        assessment):
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/0/", {
+        "q0_1__category": "exosome_ev", "q0_2__form": "topical", "q0_3__sterile": "maybe",
+        "q0_4__market": "united_states"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert state(assessment) == before
+
+
+def test_a_vendor_answer_needs_the_vendor_document(client_for, practitioner, assessment,
+                                                   document):
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant"})
+    assert response.status_code == 200
+    assert "name the vendor document you entered it from" in response.content.decode()
+    assert state(assessment) == before
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(document.pk)})
+    assert response.status_code == 302
+    answer = assessment.answers.get(question_id="1.1")
+    assert answer.source == "practitioner_from_vendor_document"
+    assert answer.source_document == document
+
+
+def test_vendor_questions_without_documents_cannot_be_cleared(client_for, practitioner,
+                                                              assessment):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="1.1", value={"source": "plant"},
+                        vendor_label="vendor")
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {})
+    assert response.status_code == 302, response.context["form"].errors.as_data()
+    assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
+
+
+def test_the_repeatable_question_saves_rows(client_for, practitioner, assessment, document):
+    url = f"/assessments/{assessment.pk}/steps/6/"
+    response = client_for(practitioner).post(url, {
+        "q6_1__studies": "1", "q6_1__document": str(document.pk),
+        "q6_2__r0__design": "split_face", "q6_2__r0__n": "28", "q6_2__document": str(document.pk),
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert assessment.answers.get(question_id="6.2").value == [{"design": "split_face", "n": 28}]
+
+
+@pytest.mark.parametrize("locked", ["in_review", "approved", "withdrawn"])
+def test_a_locked_assessment_is_read_only(client_for, reviewer, assessment, locked):
+    Assessment.objects.filter(pk=assessment.pk).update(state=locked)
+    before = state(assessment)
+    response = client_for(reviewer).post(f"/assessments/{assessment.pk}/steps/0/", {
+        "q0_3__sterile": "yes"})
+    assert response.status_code == 302
+    assert state(assessment) == before
+    page = client_for(reviewer).get(f"/assessments/{assessment.pk}/steps/0/").content.decode()
+    assert "shown read-only" in page
+
+
+def test_step_is_refused_to_others_and_by_other_methods(client_for, norole_user, practitioner,
+                                                        assessment):
+    url = f"/assessments/{assessment.pk}/steps/0/"
+    before = state(assessment)
+    assert client_for(norole_user).post(url, {"q0_3__sterile": "yes"}).status_code == 403
+    assert client_for(practitioner).put(url).status_code == 405
+    assert state(assessment) == before
+
+
+def test_preview_returns_applicability_and_the_panel_without_saving(client_for, practitioner,
+                                                                     assessment, document):
+    url = f"/assessments/{assessment.pk}/steps/1/preview/"
+    before = state(assessment)
+    data = client_for(practitioner).post(url, {"q1_1__source": "plant"}).json()
+    assert "1.4" in data["not_applicable"]  # donor eligibility: human sources only
+    assert "Findings" in data["panel"]
+    assert state(assessment) == before
+    assert client_for(practitioner).get(url).status_code == 405
+    assert client_for(practitioner).post(
+        f"/assessments/{assessment.pk}/steps/9/preview/").status_code == 404
+
+
+def test_step_query_count_does_not_grow_with_answers_and_documents(client_for, practitioner,
+                                                                   assessment, pdf_upload):
+    client = client_for(practitioner)
+    url = f"/assessments/{assessment.pk}/steps/6/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add_documents(count, start):
+        for n in range(start, start + count):
+            services.evidence_upload(assessment=assessment, question_id="6.2",
+                                     kind="clinical_study", user=practitioner,
+                                     upload=pdf_upload(f"s{n}.pdf", PDF_BYTES + bytes([n])))
+
+    add_documents(5, 0)
+    small = queries()
+    add_documents(45, 5)
+    assert queries() == small
+
+
+# ------------------------------------------------------------------ evidence
+
+def test_upload_through_the_page(client_for, practitioner, assessment):
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
+        "question_id": "4.1", "kind": "coa", "next_domain": "4",
+        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/4/#q4_1"
+    assert assessment.documents.get().original_name == "CoA.pdf"
+
+
+def test_a_refused_upload_says_why_and_stores_nothing(client_for, practitioner, assessment):
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
+        "question_id": "4.1", "kind": "coa", "next_domain": "4",
+        "file": SimpleUploadedFile("CoA.pdf", b"<html><script>x</script>")}, follow=True)
+    assert "not an accepted type" in response.content.decode()
+    assert state(assessment) == before
+
+
+def test_upload_is_refused_to_others_and_by_get(client_for, norole_user, practitioner,
+                                                assessment):
+    url = f"/assessments/{assessment.pk}/documents/"
+    before = state(assessment)
+    assert client_for(norole_user).post(url, {
+        "question_id": "4.1", "kind": "coa",
+        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)}).status_code == 403
+    assert client_for(practitioner).get(url).status_code == 405
+    assert state(assessment) == before
+
+
+def test_replacing_through_another_assessment_is_404(client_for, practitioner, assessment,
+                                                     other, document):
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{other.pk}/documents/", {
+        "question_id": "4.1", "kind": "coa", "replaces": document.pk,
+        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
+    assert response.status_code == 404
+    assert state(assessment) == before
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_download_a_document_as_an_attachment(client_for, make_user, assessment, document,
+                                                    role):
+    response = client_for(make_user(role)).get(
+        f"/assessments/{assessment.pk}/documents/{document.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert AuditEntry.objects.last().event == "download"
+
+
+def test_a_pdf_opens_inline_under_a_sandbox(client_for, practitioner, assessment, document):
+    response = client_for(practitioner).get(
+        f"/assessments/{assessment.pk}/documents/{document.pk}/?inline=1")
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_download_through_the_wrong_assessment_is_404(client_for, practitioner, assessment,
+                                                      other, document):
+    entries = AuditEntry.objects.count()
+    assert client_for(practitioner).get(
+        f"/assessments/{other.pk}/documents/{document.pk}/").status_code == 404
+    assert AuditEntry.objects.count() == entries
+
+
+def test_download_is_refused_to_others(client_for, norole_user, client, assessment, document):
+    url = f"/assessments/{assessment.pk}/documents/{document.pk}/"
+    entries = AuditEntry.objects.count()
+    assert client_for(norole_user).get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
+    assert client_for(norole_user).post(url).status_code in (403, 405)
+    assert AuditEntry.objects.count() == entries
+
+
+# ------------------------------------------------------------------ export, import, actions
+
+def test_export_downloads_the_dossier(client_for, practitioner, assessment):
+    response = client_for(practitioner).get(f"/assessments/{assessment.pk}/export/")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="assessment-{assessment.pk}-dossier.json"')
+    dossier = json.loads(response.content)
+    assert dossier["answers"]["0.1"] == {"category": "exosome_ev"}
+
+
+def test_import_through_the_page(client_for, practitioner, assessment):
+    body = json.dumps({"checklist_version": "1", "answers": {"5.1": {"route": "injection"}}})
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body.encode())})
+    assert response["Location"] == f"/assessments/{assessment.pk}/"
+    assert assessment.answers.get(question_id="5.1").source == "import"
+
+
+@pytest.mark.parametrize("body,message", [
+    (b"{not json", "This is not a JSON dossier"),
+    (json.dumps({"checklist_version": "1", "answers": {"1.1": {"source": "x"}}}).encode(),
+     "is not a choice"),
+])
+def test_a_bad_import_is_shown_next_to_the_file_and_writes_nothing(client_for, practitioner,
+                                                                   assessment, body, message):
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body)})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert state(assessment) == before
+
+
+def test_import_and_export_are_refused_to_others(client_for, norole_user, assessment):
+    before = state(assessment)
+    client = client_for(norole_user)
+    assert client.get(f"/assessments/{assessment.pk}/export/").status_code == 403
+    assert client.post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", b"{}")}).status_code == 403
+    assert state(assessment) == before
+
+
+def test_actions_run_the_lifecycle_services(client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    response = client.post(f"/assessments/{assessment.pk}/actions/submit/", follow=True)
+    assert "Answer the practitioner questions still missing" in response.content.decode()
+    assert state(assessment)[0] == "draft"
+    client.post(f"/assessments/{assessment.pk}/actions/invite/")
+    assert state(assessment)[0] == "awaiting_vendor"
+    client.post(f"/assessments/{assessment.pk}/actions/withdraw/", {"reason": "duplicate"})
+    assert state(assessment)[0] == "withdrawn"
+
+
+def test_actions_are_refused_to_others_unknown_and_by_get(client_for, norole_user, practitioner,
+                                                          assessment):
+    before = state(assessment)
+    assert client_for(norole_user).post(
+        f"/assessments/{assessment.pk}/actions/invite/").status_code == 403
+    assert client_for(practitioner).get(
+        f"/assessments/{assessment.pk}/actions/invite/").status_code == 405
+    assert client_for(practitioner).post(
+        f"/assessments/{assessment.pk}/actions/decide/").status_code == 404
+    assert state(assessment) == before
+
+
+def test_audit_history_lists_the_entries(client_for, practitioner, assessment):
+    content = client_for(practitioner).get(f"/assessments/{assessment.pk}/audit/").content
+    assert b"Assessment 1 of Glow Exosome Serum started" in content
+    assert b"Question 0.1 answered" in content

@@ -1,0 +1,177 @@
+"""The guided checklist: one Django form per domain, built from the checklist data.
+
+Field names are `q<question>__<field>` (dots become underscores), and for the
+repeatable question `q<question>__r<row>__<field>`. A vendor question edited by
+clinic staff carries `q<question>__document`: the vendor document the answer was
+entered from. Forms only clean; the services validate again and write.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from vetting.checklist import Checklist, Field, Question
+
+YN_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
+
+
+def prefix(question: Question) -> str:
+    return "q" + question.id.replace(".", "_")
+
+
+def field_name(question: Question, field: Field, row: int | None = None) -> str:
+    middle = f"__r{row}" if row is not None else ""
+    return f"{prefix(question)}{middle}__{field.name}"
+
+
+def form_field(field: Field) -> forms.Field:
+    label = field.label[:1].upper() + field.label[1:]
+    if field.unit:
+        label = f"{label} ({field.unit})"
+    common = {"label": label, "required": False, "help_text": field.help}
+    if field.type == "yn":
+        return forms.ChoiceField(choices=YN_CHOICES, widget=forms.RadioSelect, **common)
+    if field.type == "choice":
+        return forms.ChoiceField(choices=[("", "—"), *field.choices.items()], **common)
+    if field.type == "multi":
+        return forms.MultipleChoiceField(choices=list(field.choices.items()),
+                                         widget=forms.CheckboxSelectMultiple, **common)
+    if field.type == "number":
+        minimum = field.minimum
+        if field.integer:
+            return forms.IntegerField(min_value=minimum, **common)
+        return forms.DecimalField(min_value=minimum, **common)
+    if field.type == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common)
+
+
+def json_value(value: Any) -> Any:
+    """A cleaned form value in the dossier's JSON form (None when empty)."""
+    if value in (None, "", []):
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def initial_value(field: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if field.type == "date":
+        return date.fromisoformat(value)
+    return value
+
+
+class DomainForm(forms.Form):
+    """The answer fields of one domain's questions."""
+
+    def __init__(self, *args, checklist: Checklist, domain_id: str, stored: dict,
+                 documents: list, editable: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.checklist = checklist
+        self.questions = [checklist.question(q) for q in checklist.domain(domain_id).question_ids]
+        self.stored = stored
+        self.rows: dict[str, int] = {}
+        document_choices = [("", "— choose the vendor document —"),
+                            *((str(d.pk), f"{d.original_name} ({d.kind})") for d in documents)]
+        for question in self.questions:
+            self._add_question(question, document_choices)
+            # Disabled fields keep their stored value whatever is posted: read-only
+            # answers (a locked assessment, or a vendor question with no vendor
+            # document to enter it from) can never be cleared by a save.
+            if not editable or (question.by == "vendor" and not documents):
+                for name in self._names(question):
+                    self.fields[name].disabled = True
+
+    def _answer_fields(self, question: Question) -> list[Field]:
+        return [f for f in question.fields if not f.is_document]
+
+    def _add_question(self, question: Question, document_choices) -> None:
+        value = self.stored.get(question.id)
+        if question.repeatable:
+            rows = list(value or [])
+            self.rows[question.id] = len(rows) + 1  # one blank row to add another
+            for row in range(self.rows[question.id]):
+                current = rows[row] if row < len(rows) else {}
+                for field in self._answer_fields(question):
+                    name = field_name(question, field, row)
+                    self.fields[name] = form_field(field)
+                    self.initial[name] = initial_value(field, current.get(field.name))
+        else:
+            for field in self._answer_fields(question):
+                name = field_name(question, field)
+                self.fields[name] = form_field(field)
+                self.initial[name] = initial_value(field, (value or {}).get(field.name))
+        if question.by == "vendor":
+            self.fields[f"{prefix(question)}__document"] = forms.ChoiceField(
+                choices=document_choices, required=False,
+                label="Entered from vendor document")
+
+    def _names(self, question: Question) -> list[str]:
+        start = prefix(question) + "__"
+        return [name for name in self.fields if name.startswith(start)]
+
+    def question_value(self, question: Question) -> Any:
+        """The posted answer of one question in dossier JSON form (after is_valid)."""
+        data = self.cleaned_data
+        if question.repeatable:
+            rows = []
+            for row in range(self.rows[question.id]):
+                values = {f.name: json_value(data.get(field_name(question, f, row)))
+                          for f in self._answer_fields(question)}
+                if any(v is not None for v in values.values()):
+                    rows.append({k: v for k, v in values.items() if v is not None})
+            return rows
+        return {f.name: json_value(data.get(field_name(question, f)))
+                for f in self._answer_fields(question)}
+
+    def changed_questions(self) -> list[Question]:
+        """Questions whose posted answer differs from the stored one."""
+        changed = []
+        for question in self.questions:
+            posted = self.question_value(question)
+            if question.repeatable:
+                same = posted == list(self.stored.get(question.id) or [])
+            else:
+                stored = self.stored.get(question.id) or {}
+                same = {k: v for k, v in posted.items() if v is not None} == stored
+            if not same:
+                changed.append(question)
+        return changed
+
+    def bound_fields(self, question: Question) -> dict:
+        """Bound fields of a question for the template: plain, rows and document."""
+        fields = self._answer_fields(question)
+        result = {"document": None, "plain": [], "rows": []}
+        if question.repeatable:
+            result["rows"] = [[self[field_name(question, f, row)] for f in fields]
+                              for row in range(self.rows[question.id])]
+        else:
+            result["plain"] = [self[field_name(question, f)] for f in fields]
+        if question.by == "vendor":
+            result["document"] = self[f"{prefix(question)}__document"]
+        return result
+
+
+class EvidenceUploadForm(forms.Form):
+    question_id = forms.CharField(max_length=20)
+    kind = forms.CharField(max_length=60)
+    replaces = forms.IntegerField(required=False)
+    file = forms.FileField(label="Document",
+                           help_text="PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx).")
+
+
+class DossierImportForm(forms.Form):
+    file = forms.FileField(label="Dossier (JSON)",
+                           help_text="A dossier file in the format of docs/dossier-format.md.")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

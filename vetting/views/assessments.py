@@ -1,0 +1,269 @@
+"""The practitioner's assessment workspace: start, guided checklist, evidence, summary."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vetting import services
+from vetting.checklist import Severity, evaluate, parse_dossier
+from vetting.forms.checklist import (
+    DomainForm,
+    DossierImportForm,
+    EvidenceUploadForm,
+    ReasonForm,
+    prefix,
+)
+from vetting.models import Assessment, AssessmentState, ChecklistVersion
+from vetting.permissions import STAFF_ROLES, role_required
+from vetting.services.errors import ServiceError
+from vetting.services.evaluation import current_evidence, stored_answers
+from vetting.uploads import INLINE_TYPES
+from vetting.views.access import get_assessment, get_document, get_product
+
+from . import workspace
+
+DOSSIER_MAX_BYTES = 5 * 1024 * 1024
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def assessment_start(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_product(request.user, product_id)
+    version = None
+    if request.POST.get("checklist_version"):
+        version = ChecklistVersion.objects.filter(pk=request.POST["checklist_version"]).first()
+        if version is None:
+            raise Http404
+    try:
+        assessment = services.assessment_create(user=request.user, product=product,
+                                                checklist_version=version)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"/products/{product.pk}/")
+    messages.success(request, f"Assessment {assessment.number} of {product.name} started.")
+    return redirect("assessment_step", assessment.pk, assessment.checklist.domains[0].id)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    context = workspace.summary_context(assessment)
+    context["withdraw_form"] = ReasonForm()
+    return render(request, "vetting/assessments/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    checklist = assessment.checklist
+    if domain_id not in {d.id for d in checklist.domains}:
+        raise Http404
+    documents = workspace.current_documents(assessment)
+    data = request.POST if request.method == "POST" else None
+    form = DomainForm(data, checklist=checklist, domain_id=domain_id,
+                      stored=stored_answers(assessment), documents=documents,
+                      editable=assessment.is_editable)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not assessment.is_editable:
+            messages.error(request, "This assessment is "
+                           f"{assessment.get_state_display().lower()}: its answers are locked.")
+            return redirect("assessment_step", pk, domain_id)
+        if form.is_valid():
+            errors = _save_step(request, assessment, form, documents)
+            if not errors:
+                return _after_save(request, assessment, domain_id)
+        else:
+            messages.error(request, "Some answers need correcting: see the messages below.")
+    context = workspace.step_context(assessment, domain_id, form, documents, errors)
+    return render(request, "vetting/assessments/step.html", context)
+
+
+def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> dict[str, str]:
+    """Write every changed answer of the step, all or nothing; return errors by question."""
+    by_id = {str(d.pk): d for d in documents}
+    try:
+        with transaction.atomic():
+            for question in form.changed_questions():
+                document = None
+                if question.by == "vendor":
+                    document = by_id.get(form.cleaned_data.get(f"{prefix(question)}__document"))
+                try:
+                    services.answer_set(assessment=assessment, question_id=question.id,
+                                        value=form.question_value(question), user=request.user,
+                                        source_document=document)
+                except ServiceError as exc:
+                    exc.question_id = question.id
+                    raise
+    except ServiceError as exc:
+        messages.error(request, "Nothing was saved: " + exc.message)
+        return {getattr(exc, "question_id", ""): exc.message}
+    return {}
+
+
+def _after_save(request, assessment: Assessment, domain_id: str) -> HttpResponse:
+    messages.success(request, "Saved.")
+    if "save_next" in request.POST:
+        ids = [d.id for d in assessment.checklist.domains]
+        position = ids.index(domain_id)
+        if position + 1 < len(ids):
+            return redirect("assessment_step", assessment.pk, ids[position + 1])
+        return redirect("assessment_detail", assessment.pk)
+    return redirect("assessment_step", assessment.pk, domain_id)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def assessment_preview(request: HttpRequest, pk: int, domain_id: str) -> JsonResponse:
+    """Applicability and findings for the posted, unsaved answers (the step's live update)."""
+    assessment = get_assessment(request.user, pk)
+    checklist = assessment.checklist
+    if domain_id not in {d.id for d in checklist.domains}:
+        raise Http404
+    form = DomainForm(request.POST, checklist=checklist, domain_id=domain_id,
+                      stored=stored_answers(assessment),
+                      documents=workspace.current_documents(assessment))
+    form.is_valid()  # fields that clean are used; the others keep their stored answers
+    answers = workspace.merged_answers(assessment, form)
+    typed = parse_dossier({"checklist_version": checklist.version, "answers": answers},
+                          checklists=lambda _: checklist)
+    evaluation = evaluate(checklist, typed.answers, current_evidence(assessment),
+                          on_date=services.clinic_today())
+    panel = render_to_string("vetting/assessments/_findings_panel.html",
+                             workspace.panel_context(assessment, evaluation, domain_id))
+    return JsonResponse({"not_applicable": list(evaluation.not_applicable), "panel": panel})
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    back = request.POST.get("next_domain") or assessment.checklist.domains[0].id
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload.")
+        return redirect("assessment_step", pk, back)
+    replaces = None
+    if form.cleaned_data["replaces"]:
+        replaces = get_document(request.user, pk, form.cleaned_data["replaces"])
+    try:
+        document = services.evidence_upload(
+            assessment=assessment, question_id=form.cleaned_data["question_id"],
+            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
+            user=request.user, replaces=replaces)
+    except ServiceError as exc:
+        messages.error(request, f"The document was not stored: {exc.message}")
+    else:
+        messages.success(request, f"{document.original_name} uploaded "
+                                  f"(SHA-256 {document.sha256[:12]}…).")
+    url = reverse("assessment_step", args=[pk, back])
+    return redirect(f"{url}#q{form.cleaned_data['question_id'].replace('.', '_')}")
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def evidence_download(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    document = get_document(request.user, pk, document_id)
+    inline = request.GET.get("inline") == "1" and document.content_type in INLINE_TYPES
+    services.evidence_download_record(user=request.user, document=document)
+    response = FileResponse(document.file.open("rb"), as_attachment=not inline,
+                            filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; " \
+                                          "style-src 'unsafe-inline'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    dossier = services.assessment_export(user=request.user, assessment=assessment)
+    response = HttpResponse(json.dumps(dossier, indent=2, ensure_ascii=False) + "\n",
+                            content_type="application/json; charset=utf-8")
+    name = f"assessment-{assessment.pk}-dossier.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    posted = request.method == "POST"
+    form = DossierImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        data = _read_dossier(form)
+        if data is not None:
+            try:
+                result = services.assessment_import(user=request.user, assessment=assessment,
+                                                    data=data)
+            except ServiceError as exc:
+                form.add_error("file", exc.message)
+            else:
+                messages.success(request, f"Imported {result.answers} answers; "
+                                          f"{result.matched_documents} documents matched, "
+                                          f"{len(result.expected_documents)} expected.")
+                return redirect("assessment_detail", pk)
+    return render(request, "vetting/assessments/import.html",
+                  {"assessment": assessment, "form": form})
+
+
+def _read_dossier(form: DossierImportForm):
+    upload = form.cleaned_data["file"]
+    if upload.size > DOSSIER_MAX_BYTES:
+        form.add_error("file", "The dossier is larger than 5 MB.")
+        return None
+    try:
+        return json.loads(upload.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        form.add_error("file", f"This is not a JSON dossier: {exc}")
+        return None
+
+
+ACTIONS = {
+    "invite": lambda request, a: services.assessment_invite(user=request.user, assessment=a),
+    "submit": lambda request, a: services.assessment_submit_for_review(user=request.user,
+                                                                      assessment=a),
+    "resubmit": lambda request, a: services.assessment_resubmit(user=request.user,
+                                                               assessment=a),
+    "withdraw": lambda request, a: services.assessment_withdraw(
+        user=request.user, assessment=a, reason=request.POST.get("reason", "")),
+}
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        assessment = ACTIONS[action](request, assessment)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The assessment is now "
+                                  f"{AssessmentState(assessment.state).label.lower()}.")
+    return redirect("assessment_detail", pk)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def assessment_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    entries = assessment.audit_entries.select_related("actor_user").order_by("seq")
+    return render(request, "vetting/assessments/audit.html",
+                  {"assessment": assessment, "entries": entries, "Severity": Severity})

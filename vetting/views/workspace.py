@@ -1,0 +1,135 @@
+"""Context for the checklist and summary pages, built from the rules engine's evaluation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from vetting import services
+from vetting.checklist import Evaluation, Severity
+from vetting.forms.checklist import DomainForm, EvidenceUploadForm, prefix
+from vetting.models import Assessment, EvidenceDocument
+from vetting.services.answers import vendor_may_write
+from vetting.services.errors import ServiceError
+from vetting.services.evaluation import normalize_answer, stored_answers
+
+SEVERITY_ORDER = [Severity.RED, Severity.AMBER, Severity.MISSING]
+
+
+def current_documents(assessment: Assessment) -> list[EvidenceDocument]:
+    return list(assessment.documents.filter(is_current=True)
+                .select_related("uploaded_by").order_by("uploaded_at", "pk"))
+
+
+def progress(assessment: Assessment, evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Per domain: answered / applicable questions, for the step navigation."""
+    missing = defaultdict(int)
+    for finding in evaluation.findings:
+        if finding.severity == Severity.MISSING:
+            missing[finding.domain_id] += 1
+    rows = []
+    for domain, score in zip(assessment.checklist.domains, evaluation.scores, strict=True):
+        answered = score.applicable - missing[domain.id]
+        percent = round(100 * answered / score.applicable) if score.applicable else 100
+        rows.append({"domain": domain, "applicable": score.applicable, "answered": answered,
+                     "percent": percent, "score": score})
+    return rows
+
+
+def counts(evaluation: Evaluation) -> dict[str, int]:
+    return {s.value: evaluation.count(s) for s in Severity}
+
+
+def panel_context(assessment: Assessment, evaluation: Evaluation,
+                  domain_id: str | None = None) -> dict[str, Any]:
+    findings = [f for f in evaluation.findings if domain_id is None or f.domain_id == domain_id]
+    return {"assessment": assessment, "evaluation": evaluation, "counts": counts(evaluation),
+            "findings": [f for f in findings if f.severity != Severity.MISSING],
+            "missing": [f for f in findings if f.severity == Severity.MISSING],
+            "domain_id": domain_id, "sources": assessment.checklist.sources}
+
+
+def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
+                 documents: list[EvidenceDocument], errors: dict[str, str]) -> dict[str, Any]:
+    checklist = assessment.checklist
+    evaluation = services.assessment_evaluation(assessment)
+    findings = defaultdict(list)
+    for finding in evaluation.findings:
+        findings[finding.question_id].append(finding)
+    answers = {a.question_id: a for a in assessment.answers.select_related(
+        "answered_by", "source_document")}
+    docs_by_question = defaultdict(list)
+    for document in documents:
+        for qid in document.question_ids:
+            docs_by_question[qid].append(document)
+    not_applicable = set(evaluation.not_applicable)
+    questions = [{
+        "q": question, "anchor": prefix(question), "na": question.id in not_applicable,
+        "fields": form.bound_fields(question), "answer": answers.get(question.id),
+        "documents": docs_by_question.get(question.id, []),
+        "document_fields": question.documents, "findings": findings.get(question.id, []),
+        "error": errors.get(question.id),
+    } for question in form.questions]
+    ids = [d.id for d in checklist.domains]
+    position = ids.index(domain_id)
+    return {
+        "assessment": assessment, "checklist": checklist, "domain": checklist.domain(domain_id),
+        "form": form, "questions": questions, "progress": progress(assessment, evaluation),
+        "has_documents": bool(documents), "upload_form": EvidenceUploadForm(),
+        "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
+        "previous_domain": ids[position - 1] if position else None,
+        **panel_context(assessment, evaluation, domain_id),
+    }
+
+
+def summary_context(assessment: Assessment) -> dict[str, Any]:
+    evaluation = services.assessment_evaluation(assessment)
+    by_domain = []
+    for domain, score in zip(assessment.checklist.domains, evaluation.scores, strict=True):
+        items = [f for f in evaluation.findings if f.domain_id == domain.id]
+        by_domain.append({"domain": domain, "score": score,
+                          "flags": [f for f in items if f.severity != Severity.MISSING],
+                          "missing": [f for f in items if f.severity == Severity.MISSING]})
+    return {
+        "assessment": assessment, "evaluation": evaluation, "counts": counts(evaluation),
+        "by_domain": by_domain, "progress": progress(assessment, evaluation),
+        "chart": score_chart(evaluation), "sources": assessment.checklist.sources,
+        "documents": current_documents(assessment),
+        "submissions": assessment.submissions.order_by("number"),
+        "vendor_open": vendor_may_write(assessment),
+        "first_domain": assessment.checklist.domains[0].id,
+        "decision": getattr(assessment, "decision", None),
+    }
+
+
+def score_chart(evaluation: Evaluation) -> dict[str, Any]:
+    """Geometry of the evidence-score bar chart (an inline SVG, no chart library)."""
+    rows = []
+    summaries = [("Reporting completeness (0-5)", evaluation.reporting_completeness),
+                 ("Clinical evidence (6-7)", evaluation.clinical_evidence)]
+    entries = [(f"{s.domain_id}. {s.title}", s) for s in evaluation.scores] + summaries
+    for index, (label, score) in enumerate(entries):
+        percent = score.percent
+        rows.append({"label": label, "percent": percent, "y": 8 + index * 26,
+                     "width": round(3.2 * (percent or 0), 1), "summary": index >= len(
+                         evaluation.scores), "applicable": score.applicable,
+                     "complete": score.complete})
+    return {"rows": rows, "height": 16 + len(rows) * 26}
+
+
+def merged_answers(assessment: Assessment, form: DomainForm) -> dict[str, Any]:
+    """Stored answers with this step's posted values over them (invalid ones skipped)."""
+    answers = stored_answers(assessment)
+    cleaned = getattr(form, "cleaned_data", {})
+    form.cleaned_data = cleaned
+    for question in form.questions:
+        try:
+            value = normalize_answer(assessment.checklist, question.id,
+                                     form.question_value(question))
+        except ServiceError:
+            continue
+        if value is None:
+            answers.pop(question.id, None)
+        else:
+            answers[question.id] = value
+    return answers
