@@ -14,6 +14,7 @@ from .assessment import (
     ExpectedEvidence,
     InformationRequestTarget,
     Recommendation,
+    ReviewComment,
     VendorSubmission,
 )
 from .audit import GENESIS_HASH, ActorKind, AuditChainHead, AuditEntry, AuditEvent
@@ -25,5 +26,6 @@ __all__ = [
     "AuditEntry", "AuditEvent", "ChecklistVersion", "Decision", "DecisionOutcome",
     "EvidenceDocument", "ExpectedEvidence",
     "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
+    "ReviewComment",
     "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
 ]

@@ -352,3 +352,24 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("A signed decision is never deleted.")
+
+
+class ReviewComment(models.Model):
+    """A reviewer's note on one finding (or question) of an assessment. Internal only."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="review_comments"
+    )
+    question_id = models.CharField(max_length=20)
+    rule_id = models.CharField(max_length=80, blank=True, help_text="Blank for MISSING.")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "question_id", "created_at"]
+        indexes = [models.Index(fields=["assessment", "question_id"])]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.question_id} by {self.author}"
