@@ -1,0 +1,205 @@
+"""The dashboard's sections: my open assessments, waiting for me, recent decisions, counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from vetting.models import Assessment, AuditEntry, Decision, Product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def make_assessment(product, checklist_version):
+    """An assessment in a given state, on its own product of the `product` vendor."""
+    counter = {"n": 0}
+
+    def make(user, state="draft", **fields):
+        counter["n"] += 1
+        target = Product.objects.create(vendor=product.vendor, name=f"Product {counter['n']}",
+                                        category="exosome_ev", form="topical")
+        return Assessment.objects.create(product=target, checklist_version=checklist_version,
+                                         number=1, created_by=user, state=state, **fields)
+
+    return make
+
+
+def decide(assessment, signer, *, days_ago=0, outcome="approved"):
+    return Decision.objects.create(
+        assessment=assessment, outcome=outcome, recommendation="no_objections", red_count=0,
+        amber_count=0, missing_count=0, signed_by=signer, signer_name=f"Dr {signer.username}",
+        signer_role="reviewer", signed_at=timezone.now() - timedelta(days=days_ago),
+        meaning="approved", content_sha256="0" * 64)
+
+
+def dashboard(client_for, user):
+    response = client_for(user).get("/")
+    assert response.status_code == 200
+    return response
+
+
+# Refusals
+
+def test_a_user_without_a_role_is_refused(client_for, norole_user):
+    assert client_for(norole_user).get("/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get("/")["Location"] == "/accounts/login/?next=/"
+
+
+def test_post_is_refused_and_writes_nothing(client_for, practitioner):
+    assert client_for(practitioner).post("/").status_code == 405
+    assert not AuditEntry.objects.exists()
+
+
+# My open assessments
+
+def test_my_open_assessments_lists_mine_in_open_states(client_for, practitioner, reviewer,
+                                                       make_assessment):
+    draft = make_assessment(practitioner, "draft")
+    review = make_assessment(practitioner, "in_review")
+    make_assessment(practitioner, "approved")
+    make_assessment(practitioner, "withdrawn")
+    make_assessment(reviewer, "draft")
+    response = dashboard(client_for, practitioner)
+    assert set(response.context["mine"]) == {draft, review}
+
+
+def test_my_open_assessments_are_grouped_by_state(client_for, practitioner, make_assessment):
+    make_assessment(practitioner, "awaiting_vendor")
+    make_assessment(practitioner, "awaiting_vendor")
+    groups = dict(dashboard(client_for, practitioner).context["mine_by_state"])
+    assert len(groups["Awaiting vendor"]) == 2
+    assert groups["Draft"] == []
+
+
+def test_my_open_assessments_link_the_assessment_and_product(client_for, practitioner,
+                                                             make_assessment):
+    a = make_assessment(practitioner, "draft")
+    content = dashboard(client_for, practitioner).content.decode()
+    assert f'href="/assessments/{a.pk}/"' in content
+    assert f'href="/products/{a.product_id}/"' in content
+
+
+def test_nothing_open_says_so(client_for, practitioner):
+    assert "You have no open assessment." in dashboard(client_for, practitioner).content.decode()
+
+
+# Waiting for me
+
+def test_waiting_shows_my_vendor_submissions(client_for, practitioner, make_assessment):
+    mine = make_assessment(practitioner, "vendor_submitted")
+    assert dashboard(client_for, practitioner).context["waiting"] == [mine]
+
+
+def test_waiting_shows_information_requested_from_me(client_for, practitioner,
+                                                     make_assessment):
+    mine = make_assessment(practitioner, "information_requested",
+                           information_requested_from="practitioner")
+    make_assessment(practitioner, "information_requested", information_requested_from="vendor")
+    assert dashboard(client_for, practitioner).context["waiting"] == [mine]
+
+
+def test_waiting_leaves_out_other_peoples_assessments(client_for, practitioner, make_user,
+                                                      make_assessment):
+    colleague = make_user("practitioner")
+    make_assessment(colleague, "vendor_submitted")
+    assert dashboard(client_for, practitioner).context["waiting"] == []
+
+
+def test_waiting_leaves_out_in_review_for_a_practitioner(client_for, practitioner,
+                                                         make_assessment):
+    make_assessment(practitioner, "in_review")
+    assert dashboard(client_for, practitioner).context["waiting"] == []
+
+
+def test_waiting_shows_a_reviewer_everything_in_review(client_for, practitioner, reviewer,
+                                                       make_assessment):
+    in_review = make_assessment(practitioner, "in_review")
+    make_assessment(practitioner, "vendor_submitted")
+    assert dashboard(client_for, reviewer).context["waiting"] == [in_review]
+
+
+def test_waiting_lists_the_longest_waiting_first(client_for, practitioner, make_assessment):
+    newer = make_assessment(practitioner, "vendor_submitted")
+    older = make_assessment(practitioner, "vendor_submitted")
+    Assessment.objects.filter(pk=older.pk).update(
+        state_changed_at=timezone.now() - timedelta(days=5))
+    assert dashboard(client_for, practitioner).context["waiting"] == [older, newer]
+
+
+# Recent decisions
+
+def test_recent_decisions_show_decided_superseded_and_suspended(client_for, practitioner,
+                                                                reviewer, make_assessment):
+    shown = []
+    for state in ["approved", "superseded", "suspended", "rejected"]:
+        a = make_assessment(practitioner, state)
+        decide(a, reviewer)
+        shown.append(a)
+    make_assessment(practitioner, "withdrawn")
+    recent = dashboard(client_for, practitioner).context["recent"]
+    assert set(recent) == set(shown)
+
+
+def test_recent_decisions_are_the_ten_newest(client_for, practitioner, reviewer,
+                                             make_assessment):
+    decided = [make_assessment(practitioner, "approved") for _ in range(12)]
+    for days_ago, a in enumerate(decided):
+        decide(a, reviewer, days_ago=days_ago)
+    assert dashboard(client_for, practitioner).context["recent"] == decided[:10]
+
+
+def test_recent_decisions_show_outcome_signer_and_date(client_for, practitioner, reviewer,
+                                                       make_assessment):
+    a = make_assessment(practitioner, "rejected")
+    decision = decide(a, reviewer, outcome="rejected")
+    content = dashboard(client_for, practitioner).content.decode()
+    assert "Rejected" in content
+    assert "Dr rui" in content
+    assert f"{timezone.localtime(decision.signed_at):%Y-%m-%d}" in content
+    assert f'href="/assessments/{a.pk}/"' in content
+
+
+# Counts per recommendation
+
+def test_counts_cover_every_open_assessment_by_recommendation(client_for, practitioner,
+                                                              reviewer, make_assessment):
+    make_assessment(practitioner, "draft", recommendation="do_not_approve")
+    make_assessment(reviewer, "in_review", recommendation="do_not_approve")
+    make_assessment(reviewer, "draft", recommendation="no_objections")
+    make_assessment(practitioner, "rejected", recommendation="do_not_approve")
+    counts = {value: n for value, _, n in
+              dashboard(client_for, practitioner).context["by_recommendation"]}
+    assert counts == {"do_not_approve": 2, "approve_with_conditions": 0, "no_objections": 1}
+
+
+# Queries
+
+def populate(n, practitioner, reviewer, make_assessment):
+    for _ in range(n):
+        make_assessment(practitioner, "draft")
+        make_assessment(practitioner, "vendor_submitted")
+        make_assessment(practitioner, "in_review")
+        decide(make_assessment(practitioner, "approved"), reviewer)
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer"])
+def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer,
+                                              make_assessment, role):
+    viewer = practitioner if role == "practitioner" else reviewer
+    client = client_for(viewer)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries)
+
+    populate(5, practitioner, reviewer, make_assessment)
+    with_5 = count()
+    populate(45, practitioner, reviewer, make_assessment)
+    assert count() == with_5
