@@ -18,13 +18,14 @@ from .assessment import (
     VendorSubmission,
 )
 from .audit import GENESIS_HASH, ActorKind, AuditChainHead, AuditEntry, AuditEvent
+from .portal import Invitation, InvitationStatus
 from .registry import Product, ProductCategory, ProductForm, Vendor, VendorContact, WorkerCheck
 
 __all__ = [
     "CLOSED_STATES", "DECIDED_STATES", "EDITABLE_STATES", "OPEN_STATES", "GENESIS_HASH",
     "ActorKind", "Answer", "AnswerSource", "Assessment", "AssessmentState", "AuditChainHead",
     "AuditEntry", "AuditEvent", "ChecklistVersion", "Decision", "DecisionOutcome",
-    "EvidenceDocument", "ExpectedEvidence",
+    "EvidenceDocument", "ExpectedEvidence", "Invitation", "InvitationStatus",
     "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
     "ReviewComment",
     "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
