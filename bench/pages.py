@@ -1,0 +1,189 @@
+"""Server time and query counts of the main pages on a large register (not run in CI).
+
+    python bench/pages.py [--backend sqlite|postgres|both] [--vendors 10000]
+                          [--assessments 50000] [--repeat 15]
+
+Builds a throw-away database per backend (SQLite in a temporary folder; PostgreSQL as
+`clinic_bench` on DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432),
+fills it by bulk inserts, then requests each page in-process with Django's test client
+and prints the median time, its ratio to a trivial view that renders the base template
+(measured in the same run), and the number of SQL queries. Target: ratio <= 3, and
+query counts that do not depend on the data size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--vendors", type=int, default=10_000)
+    parser.add_argument("--assessments", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args)
+        return
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        run_backend(backend, args)
+
+
+def run_backend(backend: str, args) -> None:
+    """Run the measurement in a fresh process configured for one database backend."""
+    with tempfile.TemporaryDirectory() as var:
+        env = {**os.environ, "VAR_DIR": var, "DEBUG": "1", "LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        if backend == "postgres":
+            base, name = PG_URL.rsplit("/", 1)
+            admin = f"{base}/postgres"
+            subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+            subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+            env["DATABASE_URL"] = PG_URL
+        command = [sys.executable, __file__, "--child", backend, "--vendors", str(args.vendors),
+                   "--assessments", str(args.assessments), "--repeat", str(args.repeat)]
+        try:
+            subprocess.run(command, env=env, cwd=ROOT, check=True)
+        finally:
+            if backend == "postgres":
+                subprocess.run(["psql", f"{base}/postgres", "-qc",
+                                f"DROP DATABASE IF EXISTS {name}"], check=False)
+
+
+def run_child(args) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.ROOT_URLCONF = "bench.pages_urls"
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("load_checklists", verbosity=0, stdout=quiet)
+    started = time.perf_counter()
+    ids = populate(args.vendors, args.assessments)
+    print(f"\n== {args.child}: {args.vendors} vendors, {args.assessments} assessments "
+          f"(filled in {time.perf_counter() - started:.1f} s) ==")
+    measure(ids, args.repeat)
+
+
+def populate(n_vendors: int, n_assessments: int) -> dict:
+    from django.contrib.auth.models import Group, User
+    from django.db import transaction
+
+    from vetting.models import (
+        Answer,
+        Assessment,
+        AssessmentState,
+        ChecklistVersion,
+        Product,
+        Recommendation,
+        Vendor,
+    )
+
+    rng = random.Random(20261124)
+    user = User.objects.create_user("bench", password="bench-password-1")
+    user.groups.add(Group.objects.get(name="practitioner"))
+    version = ChecklistVersion.objects.get()
+    categories = ["exosome_ev", "conditioned_medium", "plant_vesicles", "pdrn", "platelet_derived"]
+    n_products = max(1, n_assessments // 2)
+    with transaction.atomic():
+        Vendor.objects.bulk_create(
+            [Vendor(name=f"Vendor {i:05d}", country=rng.choice(["United States", "South Korea",
+                                                                 "Germany", "Taiwan"]))
+             for i in range(n_vendors)], batch_size=2000)
+        vendor_ids = list(Vendor.objects.values_list("pk", flat=True))
+        Product.objects.bulk_create(
+            [Product(vendor_id=vendor_ids[i % len(vendor_ids)], name=f"Product {i:06d}",
+                     category=rng.choice(categories), form="topical")
+             for i in range(n_products)], batch_size=2000)
+        product_ids = list(Product.objects.values_list("pk", flat=True))
+        states, recommendations = AssessmentState.values, Recommendation.values
+        Assessment.objects.bulk_create(
+            [Assessment(product_id=product_ids[i % len(product_ids)], number=i // n_products + 1,
+                        checklist_version=version, created_by=user,
+                        state=rng.choice(states), recommendation=rng.choice(recommendations),
+                        red_count=rng.randint(0, 5), amber_count=rng.randint(0, 9),
+                        missing_count=rng.randint(0, 40))
+             for i in range(n_assessments)], batch_size=2000)
+        now = Assessment.objects.first().created_at
+        answers = []
+        for pk in Assessment.objects.values_list("pk", flat=True).iterator():
+            answers += [
+                Answer(assessment_id=pk, question_id="0.1", value={"category": "exosome_ev"},
+                       source="import", answered_at=now),
+                Answer(assessment_id=pk, question_id="0.2", value={"form": "topical"},
+                       source="import", answered_at=now),
+                Answer(assessment_id=pk, question_id="1.1", value={"source": "plant"},
+                       source="import", answered_at=now),
+                Answer(assessment_id=pk, question_id="5.1", value={"route": "intact_skin"},
+                       source="import", answered_at=now),
+            ]
+            if len(answers) >= 8000:
+                Answer.objects.bulk_create(answers)
+                answers = []
+        Answer.objects.bulk_create(answers)
+    sample = Assessment.objects.filter(state="draft").select_related("product").first()
+    return {"user": user, "vendor": vendor_ids[len(vendor_ids) // 2],
+            "product": sample.product_id, "assessment": sample.pk}
+
+
+def measure(ids: dict, repeat: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(ids["user"], backend="django.contrib.auth.backends.ModelBackend")
+    pages = [
+        ("trivial view (base template)", "/bench/trivial/"),
+        ("dashboard", "/"),
+        ("vendor list", "/vendors/"),
+        ("vendor list, search", "/vendors/?q=Vendor+0042"),
+        ("vendor list, page 200", "/vendors/?page=200"),
+        ("product list", "/products/"),
+        ("product list, filtered", "/products/?category=exosome_ev&recommendation=do_not_approve"),
+        ("vendor page", f"/vendors/{ids['vendor']}/"),
+        ("product page", f"/products/{ids['product']}/"),
+        ("assessment summary", f"/assessments/{ids['assessment']}/"),
+        ("checklist step 1", f"/assessments/{ids['assessment']}/steps/1/"),
+    ]
+    results = []
+    for label, url in pages:
+        for _ in range(3):  # warm caches, template loading, the checklist parse
+            assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        results.append((label, statistics.median(times), len(queries)))
+    baseline = results[0][1]
+    print(f"{'page':34} {'median ms':>10} {'x trivial':>10} {'queries':>8}")
+    for label, median, count in results:
+        print(f"{label:34} {median * 1000:10.1f} {median / baseline:10.2f} {count:8d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""A practitioner's day in the browser: register, assess, upload, see a RED finding, export."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser import shot
+from tests.conftest import PASSWORD, PDF_BYTES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "pia")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user,
+                                                             checklist_version, tmp_path):
+    make_user("practitioner", username="pia", first_name="Pia", last_name="Lind")
+    page = new_page()
+    login(page)
+
+    # Register a vendor and a product.
+    page.goto("/vendors/new/")
+    page.fill("#id_name", "Nova Exosome Labs")
+    page.fill("#id_country", "United States")
+    page.get_by_role("button", name="Register vendor").click()
+    page.get_by_role("link", name="Register a product").click()
+    page.fill("#id_name", "Nova Glow Injectable")
+    page.select_option("#id_category", "exosome_ev")
+    page.select_option("#id_form", "injectable")
+    page.get_by_role("button", name="Register product").click()
+    shot(page, "workspace-1-product")
+
+    # Start an assessment: the product profile comes first, 0.1 and 0.2 pre-filled.
+    page.get_by_role("button", name="Start an assessment").click()
+    page.wait_for_url("**/steps/0/")
+    assert page.locator("#id_q0_1__category").input_value() == "exosome_ev"
+    page.check("#id_q0_3__sterile_0")  # yes
+    page.select_option("#id_q0_4__market", "united_states")
+    shot(page, "workspace-2-profile")
+    page.get_by_role("button", name="Save and next").click()
+    page.wait_for_url("**/steps/1/")
+
+    # Upload the vendor's document; then enter its answer from that document.
+    upload = tmp_path / "donor-eligibility.pdf"
+    upload.write_bytes(PDF_BYTES)
+    page.set_input_files("#file-q1_4-donor_eligibility", str(upload))
+    page.locator("#q1_4").get_by_role("button", name="Upload").click()
+    page.wait_for_url("**/steps/1/#q1_4")
+    assert "donor-eligibility.pdf uploaded" in page.locator(".alert-success").inner_text()
+
+    # Choosing a plant source makes the donor questions inapplicable, live.
+    assert "is-na" not in page.locator("#q1_4").get_attribute("class")
+    page.select_option("#id_q1_1__source", "plant")
+    page.select_option("#id_q1_1__document", label="donor-eligibility.pdf (donor_eligibility)")
+    page.wait_for_function("document.querySelector('#q1_4').classList.contains('is-na')")
+    shot(page, "workspace-3-applicability")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r".*/steps/1/(#.*)?$"))  # the fragment survives redirects
+    assert "Saved." in page.locator(".alert-success").inner_text()
+    assert "is-na" in page.locator("#q1_4").get_attribute("class")  # without JS, after saving
+
+    # Injecting a vesicle product in the United States is a RED finding.
+    page.goto(page.url.replace("/steps/1/", "/steps/5/"))
+    page.select_option("#id_q5_1__route", "injection")
+    page.get_by_role("button", name="Save", exact=True).click()
+    panel = page.locator("#findings-panel")
+    assert "RED" in panel.inner_text()
+    assert "Injection or intravenous use" in panel.inner_text()
+    shot(page, "workspace-4-red-finding")
+
+    # Leave, then resume from the product page: the answers are kept.
+    page.goto("/")
+    page.get_by_role("link", name="Products").click()
+    page.get_by_role("link", name="Nova Glow Injectable").click()
+    page.locator("#assessments-heading + div a", has_text="1").first.click()
+    assert "Do not approve" in page.locator("main").inner_text()
+    shot(page, "workspace-5-summary")
+    page.get_by_role("link", name="5. FDA and regulatory status").first.click()
+    assert page.locator("#id_q5_1__route").input_value() == "injection"
+
+    # Export the dossier.
+    page.get_by_role("link", name="Summary").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export the dossier (JSON)").click()
+    dossier = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert dossier["answers"]["5.1"] == {"route": "injection"}
+    assert dossier["answers"]["1.1"] == {"source": "plant"}
+    assert dossier["evidence"]["1.4"][0]["name"] == "donor-eligibility.pdf"
