@@ -84,7 +84,8 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
     if country:
         vendors = vendors.filter(country__iexact=country)
-    countries = sorted(set(Vendor.objects.exclude(country="").values_list("country", flat=True)),
+    countries = sorted(set(Vendor.objects.exclude(country="").order_by()
+                           .values_list("country", flat=True)),
                        key=str.casefold)
     context = {"page": _paginate(request, vendors), "q": q, "country": country,
                "countries": countries}
