@@ -7,7 +7,6 @@ next to the field; the database constraints ignore case, and so do these checks.
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 
 from vetting.models import Product, Vendor, VendorContact
@@ -19,9 +18,10 @@ class _RegisterForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The template draws the <form> tag, so the submit button and Cancel share a row.
         self.helper = FormHelper()
-        label = self.submit_label if self.instance.pk is None else "Save changes"
-        self.helper.add_input(Submit("submit", label))
+        self.helper.form_tag = False
+        self.submit_text = self.submit_label if self.instance.pk is None else "Save changes"
 
 
 class VendorForm(_RegisterForm):
