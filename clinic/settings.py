@@ -9,6 +9,7 @@ Every variable is listed in the README's configuration table.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,18 @@ else:
             "(comma-separated host names, e.g. vetting.example.org)."
         )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The site's address as the outside world reaches it: the vendor portal links e-mailed.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Vendor portal (/v/<token>/): requests per client address, in the shared cache.
+PORTAL_RATE_GET = env_str("PORTAL_RATE_GET", "60/m")
+PORTAL_RATE_POST = env_str("PORTAL_RATE_POST", "20/m")
+for _name in ("PORTAL_RATE_GET", "PORTAL_RATE_POST"):
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 60/m (requests per s, m, h or d).")
+PORTAL_MAX_UPLOADS_PER_SUBMISSION = env_int("PORTAL_MAX_UPLOADS_PER_SUBMISSION", 40, minimum=1)
+# Behind the reverse proxy every request comes from the proxy: count the address it
+# appends to X-Forwarded-For instead (only when the proxy is the sole way in).
+PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

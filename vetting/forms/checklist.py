@@ -73,10 +73,16 @@ class DomainForm(forms.Form):
     """The answer fields of one domain's questions."""
 
     def __init__(self, *args, checklist: Checklist, domain_id: str, stored: dict,
-                 documents: list, editable: bool = True, **kwargs) -> None:
+                 documents: list, editable: bool = True, only_by: str | None = None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.checklist = checklist
+        # only_by="vendor" (the vendor portal): only the vendor's questions and, within
+        # them, only the vendor's fields; a hidden practitioner field keeps its stored value.
+        self.only_by = only_by
         self.questions = [checklist.question(q) for q in checklist.domain(domain_id).question_ids]
+        if only_by is not None:
+            self.questions = [q for q in self.questions if q.by == only_by]
         self.stored = stored
         self.rows: dict[str, int] = {}
         document_choices = [("", "— choose the vendor document —"),
@@ -86,12 +92,21 @@ class DomainForm(forms.Form):
             # Disabled fields keep their stored value whatever is posted: read-only
             # answers (a locked assessment, or a vendor question with no vendor
             # document to enter it from) can never be cleared by a save.
-            if not editable or (question.by == "vendor" and not documents):
+            if not editable or (question.by == "vendor" and not documents and not only_by):
                 for name in self._names(question):
                     self.fields[name].disabled = True
 
     def _answer_fields(self, question: Question) -> list[Field]:
-        return [f for f in question.fields if not f.is_document]
+        return [f for f in question.fields
+                if not f.is_document and (self.only_by is None or f.by == self.only_by)]
+
+    def _hidden_values(self, question: Question) -> dict:
+        """Stored values of the fields this form does not show (kept on save)."""
+        shown = {f.name for f in self._answer_fields(question)}
+        stored = self.stored.get(question.id)
+        if question.repeatable or not isinstance(stored, dict):
+            return {}
+        return {k: v for k, v in stored.items() if k not in shown}
 
     def _add_question(self, question: Question, document_choices) -> None:
         value = self.stored.get(question.id)
@@ -109,7 +124,7 @@ class DomainForm(forms.Form):
                 name = field_name(question, field)
                 self.fields[name] = form_field(field)
                 self.initial[name] = initial_value(field, (value or {}).get(field.name))
-        if question.by == "vendor":
+        if question.by == "vendor" and self.only_by is None:
             self.fields[f"{prefix(question)}__document"] = forms.ChoiceField(
                 choices=document_choices, required=False,
                 label="Entered from vendor document")
@@ -129,8 +144,9 @@ class DomainForm(forms.Form):
                 if any(v is not None for v in values.values()):
                     rows.append({k: v for k, v in values.items() if v is not None})
             return rows
-        return {f.name: json_value(data.get(field_name(question, f)))
-                for f in self._answer_fields(question)}
+        return {**self._hidden_values(question),
+                **{f.name: json_value(data.get(field_name(question, f)))
+                   for f in self._answer_fields(question)}}
 
     def changed_questions(self) -> list[Question]:
         """Questions whose posted answer differs from the stored one."""
@@ -155,7 +171,7 @@ class DomainForm(forms.Form):
                               for row in range(self.rows[question.id])]
         else:
             result["plain"] = [self[field_name(question, f)] for f in fields]
-        if question.by == "vendor":
+        if question.by == "vendor" and self.only_by is None:
             result["document"] = self[f"{prefix(question)}__document"]
         return result
 
