@@ -492,8 +492,10 @@ def test_vendor_page_shows_the_assessment_history_with_decisions(client_for, pra
                             signed_at=signed, meaning="approved", content_sha256="0" * 64)
     vendor = assessment.product.vendor
     content = client_for(practitioner).get(f"/vendors/{vendor.pk}/").content.decode()
-    assert f'<a href="/assessments/{assessment.pk}/">1</a>' in content
-    assert f"Approved<br><span class=\"text-secondary text-nowrap\">{signed:%Y-%m-%d}" in content
+    link = f'<a href="/assessments/{assessment.pk}/" class="small text-nowrap">assessment 1</a>'
+    assert link in content
+    signed_on = f"{timezone.localtime(signed):%Y-%m-%d}"
+    assert f'Approved<br><span class="text-secondary text-nowrap">{signed_on}' in content
 
 
 def test_vendor_page_shows_internal_notes(client_for, practitioner, vendor):

@@ -50,7 +50,7 @@ class ContactForm(_RegisterForm):
     class Meta:
         model = VendorContact
         fields = ["name", "email", "role", "phone", "is_primary"]
-        labels = {"is_primary": "Primary contact (receives portal invitations)"}
+        labels = {"email": "E-mail", "is_primary": "Primary contact (receives portal invitations)"}
         help_texts = {"is_primary": "Replaces the vendor's current primary contact, if any."}
 
     def __init__(self, *args, vendor: Vendor, **kwargs) -> None:
