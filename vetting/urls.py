@@ -9,4 +9,5 @@ urlpatterns = [
     path("system/worker-checks/", system.worker_check_create, name="worker_check_create"),
     path("", include("vetting.urls_registry")),
     path("", include("vetting.urls_assessments")),
+    path("", include("vetting.urls_review")),
 ]

@@ -19,6 +19,7 @@ from vetting.models import (
     Decision,
     DecisionOutcome,
     Recommendation,
+    ReviewComment,
 )
 from vetting.permissions import REVIEWER_ROLES
 
@@ -167,3 +168,48 @@ def _sign(assessment, user, outcome, justification, conditions, valid_until, spe
                  before={"state": before},
                  after={"state": outcome, **fields, "content_sha256": decision.content_sha256})
     return decision
+
+
+def review_comment_add(*, user, assessment: Assessment, question_id: str, rule_id: str = "",
+                       text: str) -> ReviewComment:
+    """A reviewer's internal note on a finding; never shown to the vendor."""
+    require_role(user, REVIEWER_ROLES, "comment on findings")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Write the comment.", field="text")
+    if question_id not in assessment.checklist.question_map:
+        raise InvalidInput(f"There is no question {question_id!r}.", field="question_id")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        comment = ReviewComment.objects.create(assessment=locked, question_id=question_id,
+                                               rule_id=rule_id[:80], text=text, author=user)
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.RECORD_CHANGE,
+                     assessment=locked, obj=comment,
+                     summary=f"Reviewer comment on {question_id}",
+                     after={"question": question_id, "rule": rule_id, "text": text})
+    return comment
+
+
+def reference_lot_spec(assessment: Assessment) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A starting point for the approved specification, from the reference lot's answers.
+
+    Returns (initial values, the reference values they came from). Ranges are the
+    reference value +/- 50 % (particles) and +/- 25 % (size mode): the reviewer sets
+    them to the vendor's release specification before signing.
+    """
+    answers = stored_answers(assessment)
+    particles = (answers.get("3.2") or {}).get("value")
+    mode = (answers.get("3.4") or {}).get("mode")
+    limit = (answers.get("4.3") or {}).get("limit")
+    sterility = (answers.get("4.4") or {}).get("result")
+    sterile = (answers.get("0.3") or {}).get("sterile") == "yes"
+    initial: dict[str, Any] = {"sterility_required": sterile or sterility == "pass"}
+    if limit is not None:
+        initial["endotoxin_limit"] = limit
+    if particles:
+        initial["particle_min"], initial["particle_max"] = particles * 0.5, particles * 1.5
+    if mode:
+        initial["size_mode_min"], initial["size_mode_max"] = mode * 0.75, mode * 1.25
+    reference = {"particles": particles, "size_mode": mode, "endotoxin_limit": limit,
+                 "sterility": sterility}
+    return initial, reference

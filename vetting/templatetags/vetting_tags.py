@@ -19,3 +19,31 @@ def anchor(question_id: str) -> str:
 @register.filter
 def size(value) -> str:
     return filesizeformat(value)
+
+
+def _field_text(field, value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(field.allowed_values.get(v, v)) for v in value)
+    if field.type in ("yn", "choice"):
+        return str(field.allowed_values.get(value, value))
+    if field.unit:
+        return f"{value:g} {field.unit}" if isinstance(value, int | float) else f"{value}"
+    return str(value)
+
+
+def _row_text(question, row: dict) -> str:
+    parts = []
+    for field in question.fields:
+        if field.name in row:
+            parts.append(f"{field.label}: {_field_text(field, row[field.name])}")
+    return "; ".join(parts)
+
+
+@register.filter
+def answer_text(value, question) -> str:
+    """An answer in words, with the checklist's field labels and choice labels."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(f"#{n} {_row_text(question, row)}" for n, row in enumerate(value, 1))
+    return _row_text(question, value)

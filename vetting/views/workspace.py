@@ -133,3 +133,27 @@ def merged_answers(assessment: Assessment, form: DomainForm) -> dict[str, Any]:
         else:
             answers[question.id] = value
     return answers
+
+
+def answers_with_evidence(assessment: Assessment) -> list[dict[str, Any]]:
+    """Each domain's questions with their answer, provenance and documents, for review."""
+    answers = {a.question_id: a for a in assessment.answers.select_related(
+        "answered_by", "source_document")}
+    documents = defaultdict(list)
+    for document in current_documents(assessment):
+        for qid in document.question_ids:
+            documents[qid].append(document)
+    evaluation = services.assessment_evaluation(assessment)
+    not_applicable = set(evaluation.not_applicable)
+    checklist = assessment.checklist
+    return [{"domain": domain, "questions": [
+        {"q": checklist.question(qid), "answer": answers.get(qid),
+         "documents": documents.get(qid, []), "na": qid in not_applicable}
+        for qid in domain.question_ids]} for domain in checklist.domains]
+
+
+def comments_by_question(assessment: Assessment) -> dict[str, list]:
+    comments = defaultdict(list)
+    for comment in assessment.review_comments.select_related("author"):
+        comments[comment.question_id].append(comment)
+    return dict(comments)

@@ -1,0 +1,254 @@
+"""Review queue, review page, comments, information requests, decision and suspension views."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import PASSWORD
+from tests.test_services_review import in_review
+from vetting import services
+from vetting.models import Assessment, AuditEntry, Decision, Product, ReviewComment
+
+pytestmark = pytest.mark.django_db
+OTHERS = ["practitioner", "admin", None]
+
+
+def state(assessment):
+    assessment.refresh_from_db()
+    return (assessment.state, Decision.objects.count(), ReviewComment.objects.count(),
+            AuditEntry.objects.exclude(summary__startswith="Signature refused").count())
+
+
+@pytest.fixture
+def good(checklist_version, practitioner):
+    return in_review("well-documented-product", practitioner)
+
+
+@pytest.fixture
+def bad(checklist_version, practitioner):
+    return in_review("bad-product", practitioner, attach=False)
+
+
+def decision_data(**extra):
+    until = (services.clinic_today() + timedelta(days=365)).isoformat()
+    return {"outcome": "approved", "valid_until": until, "password": PASSWORD,
+            "endotoxin_limit": "0.5", "sterility_required": "on", **extra}
+
+
+# ------------------------------------------------------------------ queue
+
+def test_reviewer_sees_the_queue_oldest_first(client_for, reviewer, good, bad):
+    content = client_for(reviewer).get("/review/").content.decode()
+    assert content.index(good.product.name) < content.index(bad.product.name)
+    assert "RED 0" in content and f"RED {bad.red_count}" in content
+
+
+def test_queue_filters(client_for, reviewer, good, bad):
+    client = client_for(reviewer)
+    content = client.get("/review/?recommendation=do_not_approve").content.decode()
+    assert bad.product.name in content and good.product.name not in content
+    content = client.get("/review/?q=Dermavesa").content.decode()
+    assert good.product.name in content and bad.product.name not in content
+    content = client.get("/review/?category=plant_vesicles").content.decode()
+    assert "Nothing is waiting for review" in content
+
+
+def test_queue_shows_only_assessments_in_review(client_for, reviewer, good, assessment):
+    content = client_for(reviewer).get("/review/").content.decode()
+    assert assessment.product.name not in content
+
+
+def test_queue_query_count_is_constant(client_for, reviewer, good, practitioner):
+    client = client_for(reviewer)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/review/").status_code == 200
+        return len(captured)
+
+    first = queries()
+    for n in range(4):
+        product = Product.objects.create(vendor=good.product.vendor, name=f"P{n}",
+                                         category="pdrn", form="topical")
+        assessment = services.assessment_create(user=practitioner, product=product)
+        Assessment.objects.filter(pk=assessment.pk).update(state="in_review")
+    assert queries() == first
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_queue_is_refused_to_other_roles(client_for, make_user, role):
+    user = make_user(role) if role else make_user()
+    assert client_for(user).get("/review/").status_code == 403
+
+
+def test_queue_sends_anonymous_users_to_login_and_refuses_post(client, client_for, reviewer):
+    assert client.get("/review/")["Location"] == "/accounts/login/?next=/review/"
+    assert client_for(reviewer).post("/review/").status_code == 405
+
+
+# ------------------------------------------------------------------ review page
+
+def test_review_page_shows_answers_evidence_findings_and_forms(client_for, reviewer, good):
+    content = client_for(reviewer).get(f"/review/{good.pk}/").content.decode()
+    assert "Decide and sign" in content and "Request information" in content
+    assert "?inline=1" in content  # PDFs open inline
+    assert "biological source: human MSC: adipose" in content
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_review_page_is_refused_to_other_roles(client_for, make_user, good, role):
+    user = make_user(role) if role else make_user()
+    assert client_for(user).get(f"/review/{good.pk}/").status_code == 403
+
+
+def test_review_page_of_an_unknown_assessment_is_404(client_for, reviewer):
+    assert client_for(reviewer).get("/review/9999/").status_code == 404
+
+
+# ------------------------------------------------------------------ comments
+
+def test_reviewer_comments_on_a_finding(client_for, reviewer, bad):
+    response = client_for(reviewer).post(f"/review/{bad.pk}/comments/", {
+        "question_id": "1.1", "text": "Ask for the cell bank file."})
+    assert response["Location"] == f"/review/{bad.pk}/#q1_1"
+    comment = ReviewComment.objects.get()
+    assert (comment.author, comment.question_id) == (reviewer, "1.1")
+    assert "Ask for the cell bank file." in client_for(reviewer).get(
+        f"/review/{bad.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_comments_are_refused_to_other_roles(client_for, make_user, bad, role):
+    user = make_user(role) if role else make_user()
+    before = state(bad)
+    assert client_for(user).post(f"/review/{bad.pk}/comments/", {
+        "question_id": "1.1", "text": "x"}).status_code == 403
+    assert state(bad) == before
+
+
+def test_empty_or_misplaced_comments_write_nothing(client_for, reviewer, bad):
+    before = state(bad)
+    client = client_for(reviewer)
+    client.post(f"/review/{bad.pk}/comments/", {"question_id": "1.1", "text": " "})
+    client.post(f"/review/{bad.pk}/comments/", {"question_id": "9.9", "text": "x"})
+    assert client.get(f"/review/{bad.pk}/comments/").status_code == 405
+    assert client.post("/review/9999/comments/", {"question_id": "1.1",
+                                                  "text": "x"}).status_code == 404
+    assert state(bad) == before
+
+
+# ------------------------------------------------------------------ information request
+
+def test_reviewer_requests_information_from_the_vendor(client_for, reviewer, bad):
+    response = client_for(reviewer).post(f"/review/{bad.pk}/information-request/", {
+        "target": "vendor", "message": "Send the CoA."})
+    assert response.status_code == 302
+    bad.refresh_from_db()
+    assert bad.state == "information_requested"
+    assert bad.information_request_message == "Send the CoA."
+
+
+def test_information_request_needs_a_message(client_for, reviewer, bad):
+    before = state(bad)
+    response = client_for(reviewer).post(f"/review/{bad.pk}/information-request/", {
+        "target": "vendor", "message": ""})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert state(bad) == before
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_information_request_is_refused_to_other_roles(client_for, make_user, bad, role):
+    user = make_user(role) if role else make_user()
+    before = state(bad)
+    assert client_for(user).post(f"/review/{bad.pk}/information-request/", {
+        "target": "vendor", "message": "x"}).status_code == 403
+    assert state(bad) == before
+
+
+# ------------------------------------------------------------------ decision
+
+def test_reviewer_approves_and_signs_through_the_page(client_for, reviewer, good):
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data())
+    assert response["Location"] == f"/assessments/{good.pk}/"
+    decision = Decision.objects.get()
+    assert decision.outcome == "approved" and decision.signed_by == reviewer
+    assert decision.approved_spec == {"endotoxin_limit": 0.5, "sterility_required": True}
+
+
+def test_a_wrong_password_is_shown_next_to_the_password(client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/",
+                                         decision_data(password="nope"))
+    assert response.status_code == 400
+    assert "The password is not correct" in response.content.decode()
+    assert state(good) == before
+    assert AuditEntry.objects.last().summary == "Signature refused: wrong password"
+
+
+def test_approving_with_a_red_finding_is_refused_on_the_page(client_for, reviewer, bad):
+    before = state(bad)
+    response = client_for(reviewer).post(f"/review/{bad.pk}/decision/",
+                                         decision_data(justification="x", conditions="y"))
+    assert response.status_code == 400
+    assert "A RED finding stands" in response.content.decode()
+    assert state(bad) == before
+
+
+def test_departing_needs_a_justification_on_the_page(client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/",
+                                         decision_data(outcome="rejected"))
+    assert "write a justification" in response.content.decode()
+    assert state(good) == before
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_decision_is_refused_to_other_roles(client_for, make_user, good, role):
+    user = make_user(role) if role else make_user()
+    before = state(good)
+    assert client_for(user).post(f"/review/{good.pk}/decision/",
+                                 decision_data()).status_code == 403
+    assert state(good) == before
+
+
+def test_decision_refuses_get_and_unknown_assessments(client_for, reviewer, good):
+    before = state(good)
+    assert client_for(reviewer).get(f"/review/{good.pk}/decision/").status_code == 405
+    assert client_for(reviewer).post("/review/9999/decision/",
+                                     decision_data()).status_code == 404
+    assert state(good) == before
+
+
+# ------------------------------------------------------------------ suspension
+
+def test_reviewer_suspends_an_approval(client_for, reviewer, good):
+    services.assessment_decide(user=reviewer, assessment=good, outcome="approved",
+                               password=PASSWORD,
+                               valid_until=services.clinic_today() + timedelta(days=30))
+    response = client_for(reviewer).post(f"/review/{good.pk}/suspension/",
+                                         {"reason": "Recall of lot 7"})
+    assert response.status_code == 302
+    good.refresh_from_db()
+    assert good.state == "suspended" and good.closing_reason == "Recall of lot 7"
+
+
+def test_suspending_what_is_not_approved_is_refused(client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/suspension/", {"reason": "x"})
+    assert response.status_code == 400
+    assert state(good) == before
+
+
+@pytest.mark.parametrize("role", OTHERS)
+def test_suspension_is_refused_to_other_roles(client_for, make_user, good, reviewer, role):
+    services.assessment_decide(user=reviewer, assessment=good, outcome="approved",
+                               password=PASSWORD,
+                               valid_until=services.clinic_today() + timedelta(days=30))
+    user = make_user(role) if role else make_user()
+    before = state(good)
+    assert client_for(user).post(f"/review/{good.pk}/suspension/",
+                                 {"reason": "x"}).status_code == 403
+    assert state(good) == before

@@ -1,0 +1,76 @@
+"""Forms of the review: they clean; the review services validate again and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from vetting.models import (
+    DecisionOutcome,
+    InformationRequestTarget,
+    ProductCategory,
+    Recommendation,
+)
+
+OUTCOME_HELP = {
+    DecisionOutcome.APPROVED: "The product may be bought and used until the validity date.",
+    DecisionOutcome.APPROVED_WITH_CONDITIONS: "Use only under the written conditions.",
+    DecisionOutcome.REJECTED: "The product is not to be bought or used.",
+}
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Vendor or product")
+    category = forms.ChoiceField(required=False, choices=[("", "All categories"),
+                                                          *ProductCategory.choices])
+    recommendation = forms.ChoiceField(required=False, choices=[("", "All recommendations"),
+                                                                *Recommendation.choices])
+
+
+class CommentForm(forms.Form):
+    question_id = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    rule_id = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
+    text = forms.CharField(label="Comment", max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InformationRequestForm(forms.Form):
+    target = forms.ChoiceField(choices=InformationRequestTarget.choices, widget=forms.RadioSelect,
+                               label="Ask", initial=InformationRequestTarget.VENDOR)
+    message = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="The vendor sees this message in the portal.")
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect)
+    conditions = forms.CharField(required=False, max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text="Required for an approval with conditions.")
+    justification = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the decision departs from the recommendation.")
+    valid_until = forms.DateField(required=False, label="Valid until (last day)",
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    endotoxin_limit = forms.FloatField(required=False, min_value=0,
+                                       label="Endotoxin limit (EU/mL)")
+    particle_min = forms.FloatField(required=False, min_value=0,
+                                    label="Particle concentration from (particles/mL)")
+    particle_max = forms.FloatField(required=False, min_value=0, label="to (particles/mL)")
+    size_mode_min = forms.FloatField(required=False, min_value=0, label="Size mode from (nm)")
+    size_mode_max = forms.FloatField(required=False, min_value=0, label="to (nm)")
+    sterility_required = forms.BooleanField(required=False,
+                                            label="Each lot needs a passed sterility test")
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                 "current-password"}),
+                               label="Your password, to sign",
+                               help_text="Re-entering your password signs the decision.")
+
+    SPEC_FIELDS = ("endotoxin_limit", "particle_min", "particle_max", "size_mode_min",
+                   "size_mode_max", "sterility_required")
+
+    def spec(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.SPEC_FIELDS}
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="e.g. a new FDA warning letter, a recall, an adverse event.")

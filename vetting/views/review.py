@@ -1,0 +1,152 @@
+"""The reviewer's queue, review page, decision and sign-off, and suspension."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vetting import services
+from vetting.forms.review import (
+    CommentForm,
+    DecisionForm,
+    InformationRequestForm,
+    QueueFilterForm,
+    SuspendForm,
+)
+from vetting.models import Assessment, AssessmentState
+from vetting.permissions import REVIEWER_ROLES, role_required
+from vetting.services.errors import ServiceError
+from vetting.views.access import get_assessment
+
+from . import workspace
+
+
+@require_GET
+@role_required(*REVIEWER_ROLES)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    queryset = (Assessment.objects.filter(state=AssessmentState.IN_REVIEW)
+                .select_related("product__vendor", "created_by", "checklist_version")
+                .order_by("state_changed_at", "pk"))
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            queryset = queryset.filter(Q(product__name__icontains=data["q"])
+                                       | Q(product__vendor__name__icontains=data["q"]))
+        if data["category"]:
+            queryset = queryset.filter(product__category=data["category"])
+        if data["recommendation"]:
+            queryset = queryset.filter(recommendation=data["recommendation"])
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "vetting/review/queue.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _review_context(request, assessment: Assessment, **forms) -> dict:
+    context = workspace.summary_context(assessment)
+    initial, reference = services.reference_lot_spec(assessment)
+    initial["valid_until"] = services.clinic_today() + timedelta(days=365)
+    context.update({
+        "answers": workspace.answers_with_evidence(assessment),
+        "comments": workspace.comments_by_question(assessment),
+        "comment_form": CommentForm(),
+        "request_form": forms.get("request_form") or InformationRequestForm(),
+        "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
+        "suspend_form": forms.get("suspend_form") or SuspendForm(),
+        "reference": reference,
+    })
+    return context
+
+
+@require_GET
+@role_required(*REVIEWER_ROLES)
+def review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    return render(request, "vetting/review/page.html", _review_context(request, assessment))
+
+
+@require_POST
+@role_required(*REVIEWER_ROLES)
+def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_comment_add(user=request.user, assessment=assessment,
+                                        **form.cleaned_data)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Comment added.")
+    else:
+        messages.error(request, "Write the comment.")
+    anchor = "q" + request.POST.get("question_id", "").replace(".", "_")
+    return redirect(f"/review/{pk}/#{anchor}")
+
+
+@require_POST
+@role_required(*REVIEWER_ROLES)
+def review_request_information(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    form = InformationRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_request_information(user=request.user, assessment=assessment,
+                                                    **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            who = form.cleaned_data["target"]
+            messages.success(request, f"Information requested from the {who}.")
+            return redirect("review_page", pk)
+    return render(request, "vetting/review/page.html",
+                  _review_context(request, assessment, request_form=form), status=400)
+
+
+@require_http_methods(["POST"])
+@role_required(*REVIEWER_ROLES)
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.assessment_decide(
+                user=request.user, assessment=assessment, outcome=data["outcome"],
+                password=data["password"], justification=data["justification"],
+                conditions=data["conditions"], valid_until=data["valid_until"],
+                approved_spec=form.spec())
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"{decision.get_outcome_display()}: signed by "
+                                      f"{decision.signer_name}.")
+            return redirect("assessment_detail", pk)
+    return render(request, "vetting/review/page.html",
+                  _review_context(request, assessment, decision_form=form), status=400)
+
+
+@require_POST
+@role_required(*REVIEWER_ROLES)
+def review_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment(request.user, pk)
+    form = SuspendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_suspend(user=request.user, assessment=assessment,
+                                        reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The approval is suspended.")
+            return redirect("assessment_detail", pk)
+    return render(request, "vetting/review/page.html",
+                  _review_context(request, assessment, suspend_form=form), status=400)
