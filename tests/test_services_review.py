@@ -201,3 +201,33 @@ def test_deciding_a_new_version_supersedes_the_old_decision(good, reviewer, prac
     assert good.state == "superseded"
     assert good.closing_reason == "Superseded by assessment 2"
     assert good.decision.outcome == "approved"  # the signed record itself is unchanged
+
+
+def test_reviewer_comments_are_audited(good, reviewer):
+    comment = services.review_comment_add(user=reviewer, assessment=good, question_id="3.2",
+                                          rule_id="3.2-count-marketed", text=" Check NTA. ")
+    assert comment.text == "Check NTA."
+    assert AuditEntry.objects.last().summary == "Reviewer comment on 3.2"
+
+
+@pytest.mark.parametrize("role", ["practitioner", "admin"])
+def test_only_reviewers_comment(good, make_user, role):
+    from vetting.models import ReviewComment
+
+    entries = AuditEntry.objects.count()
+    with pytest.raises(NotAllowed):
+        services.review_comment_add(user=make_user(role), assessment=good, question_id="3.2",
+                                    text="x")
+    assert not ReviewComment.objects.exists() and AuditEntry.objects.count() == entries
+
+
+def test_the_specification_is_prefilled_from_the_reference_lot(good):
+    initial, reference = services.reference_lot_spec(good)
+    answers = dict(good.answers.values_list("question_id", "value"))
+    particles, mode = answers["3.2"]["value"], answers["3.4"]["mode"]
+    assert reference["particles"] == particles and reference["size_mode"] == mode
+    assert initial["particle_min"] == particles * 0.5
+    assert initial["particle_max"] == particles * 1.5
+    assert initial["size_mode_min"] == mode * 0.75
+    assert initial["endotoxin_limit"] == answers["4.3"]["limit"]
+    assert initial["sterility_required"] is True
