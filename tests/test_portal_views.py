@@ -1,0 +1,418 @@
+"""Vendor portal views (/v/<token>/...): every view anonymous and with every staff
+session (which gets nothing extra), unknown, expired and revoked tokens, scope,
+methods, saving, uploading, submitting, and the rate limit per client address."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from tests.test_portal_services import reopen
+from vetting.models import (
+    AssessmentState,
+    EvidenceDocument,
+    Invitation,
+    Product,
+    VendorContact,
+    VendorSubmission,
+)
+from vetting.services import answer_set, assessment_create, evidence_upload
+from vetting.services import portal as portal_services
+
+S = AssessmentState
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()  # LocMemCache outlives a test: start every test with empty counters
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def contact(vendor):
+    return VendorContact.objects.create(vendor=vendor, name="Vera Quality",
+                                        email="vera@aurora.example")
+
+
+@pytest.fixture
+def issued(assessment, practitioner, contact):
+    return portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                           contact=contact)
+
+
+@pytest.fixture
+def token(issued):
+    return issued.token
+
+
+@pytest.fixture
+def other(checklist_version, vendor, practitioner):
+    """Assessment B of another product, with its own invitation."""
+    product = Product.objects.create(vendor=vendor, name="Other Hair Serum",
+                                     category="exosome_ev", form="topical")
+    assessment = assessment_create(user=practitioner, product=product)
+    contact = VendorContact.objects.create(vendor=vendor, name="Otto", email="otto@aurora.ex")
+    issued = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                             contact=contact)
+    return assessment, issued.token
+
+
+@pytest.fixture(params=[None, "practitioner", "reviewer", "admin"])
+def visitor(request, make_user, client_for):
+    """The vendor (anonymous) or a browser with a clinic staff session."""
+    user = make_user(request.param) if request.param else None
+    return client_for(user)
+
+
+def url(token, *parts):
+    return "/v/" + "/".join([token, *parts]) + "/"
+
+
+def expire(issued):
+    Invitation.objects.filter(pk=issued.invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1))
+
+
+STAFF_ONLY = ["Dashboard", "Log out", "/vendors/", "/assessments/", "RED", "AMBER",
+              "Findings", "Entered from vendor document", "practitioner"]
+
+
+def assert_vendor_only(response):
+    body = response.content.decode()
+    for text in STAFF_ONLY:
+        assert text not in body, text
+
+
+def assert_private(response):
+    assert response["X-Robots-Tag"].startswith("noindex")
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+# ------------------------------------------------------------------ home
+
+def test_home_shows_the_vendor_domains_with_progress(visitor, token, assessment):
+    response = visitor.get(url(token))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Questions about Glow Exosome Serum" in body
+    assert "Source and origin" in body and "Mechanism-of-action evidence" in body
+    assert "Product profile" not in body  # domain 0 holds no vendor question
+    assert f'href="/v/{token}/steps/1/"' in body
+    assert_vendor_only(response)
+    assert_private(response)
+
+
+def test_home_records_the_opening(client, token, issued):
+    client.get(url(token))
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.first_opened_at is not None
+
+
+def test_home_shows_the_clinics_message(client, assessment, practitioner, contact):
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact, message="CoA first, please").token
+    assert "CoA first, please" in client.get(url(token)).content.decode()
+
+
+def test_a_staff_session_gets_the_same_page_as_the_vendor(token, client_for, practitioner):
+    anonymous = client_for(None).get(url(token, "steps", "1")).content.decode()
+    staff = client_for(practitioner).get(url(token, "steps", "1")).content.decode()
+
+    def strip(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    assert strip(anonymous) == strip(staff)
+
+
+# ------------------------------------------------------------------ unknown, expired, revoked
+
+@pytest.mark.parametrize("path", ["", "steps/1/", "submit/", "done/"])
+def test_an_unknown_token_is_a_plain_404(visitor, token, path):
+    response = visitor.get(f"/v/{'x' * 43}/{path}")
+    assert response.status_code == 404
+    body = response.content.decode().lower()
+    for hint in ("expired", "revoked", "invitation", "contact"):
+        assert hint not in body
+    assert_private(response)
+
+
+def test_the_hash_of_a_token_is_not_a_token(client, issued):
+    assert client.get(url(issued.invitation.token_hash)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "steps/1/", "submit/", "done/"])
+def test_an_expired_link_says_whom_to_contact(visitor, issued, practitioner, path):
+    expire(issued)
+    response = visitor.get(url(issued.token) + path)
+    assert response.status_code == 410
+    body = response.content.decode()
+    assert "expired" in body
+    assert practitioner.email in body and "pia" in body
+    assert_private(response)
+
+
+def test_a_revoked_link_says_whom_to_contact(visitor, issued, practitioner):
+    portal_services.invitation_revoke(user=practitioner, invitation=issued.invitation)
+    response = visitor.get(url(issued.token))
+    assert response.status_code == 410
+    assert "withdrawn" in response.content.decode()
+    assert practitioner.email in response.content.decode()
+
+
+def test_an_expired_link_writes_nothing(client, issued, assessment):
+    expire(issued)
+    response = client.post(url(issued.token, "steps", "1"), {"q1_1__source": "plant"})
+    assert response.status_code == 410
+    assert not assessment.answers.filter(question_id="1.1").exists()
+    assert client.post(url(issued.token, "submit")).status_code == 410
+    assert VendorSubmission.objects.count() == 0
+
+
+def test_a_reissued_link_replaces_the_old_one(client, issued, practitioner):
+    new = portal_services.invitation_reissue(user=practitioner, invitation=issued.invitation)
+    assert client.get(url(issued.token)).status_code == 410
+    assert client.get(url(new.token)).status_code == 200
+
+
+# ------------------------------------------------------------------ scope
+
+def test_a_token_reads_only_its_own_assessment(client, token, other, practitioner):
+    b, b_token = other
+    answer_set(assessment=b, question_id="1.1", value={"source": "animal"},
+               vendor_label="Otto <otto@aurora.ex>")
+    body = client.get(url(token, "steps", "1")).content.decode()
+    assert "Other Hair Serum" not in body
+    assert 'value="animal" selected' not in body
+    assert "Other Hair Serum" in client.get(url(b_token)).content.decode()
+
+
+def test_a_token_writes_only_its_own_assessment(client, token, assessment, other, pdf_upload):
+    b, _ = other
+    client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
+    client.post(url(token, "documents"), {"question_id": "4.1", "kind": "coa", "domain": "4",
+                                          "file": pdf_upload()})
+    client.post(url(token, "submit"))
+    assert assessment.answers.filter(question_id="1.1").exists()
+    assert not b.answers.filter(question_id="1.1").exists()
+    assert EvidenceDocument.objects.filter(assessment=b).count() == 0
+    assert EvidenceDocument.objects.filter(assessment=assessment).count() == 1
+    assert b.submissions.count() == 0 and assessment.submissions.count() == 1
+
+
+# ------------------------------------------------------------------ steps
+
+def test_a_step_shows_only_the_vendors_questions_and_fields(visitor, token):
+    response = visitor.get(url(token, "steps", "1"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="q1_1__source"' in body and 'name="q1_2__inci_name"' in body
+    assert 'name="q1_2__called_exosome"' not in body  # a practitioner field
+    assert "__document" not in body
+    assert "Section 1 of 7" in body
+    assert_vendor_only(response)
+    assert_private(response)
+
+
+@pytest.mark.parametrize("domain", ["0", "99"])
+def test_a_step_without_vendor_questions_is_404(client, token, domain):
+    assert client.get(url(token, "steps", domain)).status_code == 404
+
+
+def test_save_stores_the_vendors_answer(client, token, assessment):
+    response = client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
+    assert response.status_code == 302
+    assert response["Location"] == url(token, "steps", "1") + "?saved=1"
+    answer = assessment.answers.get(question_id="1.1")
+    assert answer.value == {"source": "plant"}
+    assert answer.source == "vendor"
+    assert "Saved." in client.get(response["Location"]).content.decode()
+
+
+def test_save_and_next_goes_to_the_next_vendor_step(client, token):
+    response = client.post(url(token, "steps", "1"), {"q1_1__source": "plant",
+                                                      "save_next": ""})
+    assert response["Location"] == url(token, "steps", "2") + "?saved=1"
+    response = client.post(url(token, "steps", "7"), {"save_next": ""})
+    assert response["Location"] == url(token, "submit")
+
+
+def test_an_invalid_answer_is_shown_and_nothing_is_saved(client, token, assessment):
+    response = client.post(url(token, "steps", "1"), {"q1_1__source": "moon_rock",
+                                                      "q1_2__inci_name": "Exosomes"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not assessment.answers.filter(question_id__in=["1.1", "1.2"]).exists()
+
+
+def test_the_vendor_keeps_the_practitioners_field_of_a_vendor_question(client, token,
+                                                                       assessment,
+                                                                       practitioner, pdf_upload):
+    document = evidence_upload(assessment=assessment, question_id="1.2",
+                               kind="cell_bank_identity", upload=pdf_upload(), user=practitioner)
+    answer_set(assessment=assessment, question_id="1.2", value={"called_exosome": "yes"},
+               user=practitioner, source_document=document)
+    client.post(url(token, "steps", "1"), {"q1_2__inci_name": "Rose vesicles", "save": ""})
+    assert assessment.answers.get(question_id="1.2").value == {
+        "called_exosome": "yes", "inci_name": "Rose vesicles"}
+
+
+def test_preview_returns_applicability_only(client, token):
+    response = client.post(url(token, "steps", "1", "preview"), {"q1_1__source": "plant"})
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"not_applicable"}
+    assert "1.3" in data["not_applicable"]  # autologous/allogeneic: human sources only
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("put", ""), ("post", ""), ("delete", "steps/1/"), ("get", "documents/"),
+    ("get", "steps/1/preview/"), ("put", "submit/"), ("post", "done/"),
+])
+def test_wrong_methods_are_refused(client, token, assessment, method, path):
+    response = getattr(client, method)(url(token) + path)
+    assert response.status_code == 405
+    assert VendorSubmission.objects.count() == 0
+
+
+# ------------------------------------------------------------------ documents
+
+def test_upload_stores_the_document(client, token, assessment, pdf_upload):
+    response = client.post(url(token, "documents"), {
+        "question_id": "4.1", "kind": "coa", "domain": "4", "file": pdf_upload("CoA lot 7.pdf")})
+    assert response.status_code == 302
+    assert response["Location"] == url(token, "steps", "4") + "?uploaded=1#q4_1"
+    document = EvidenceDocument.objects.get(assessment=assessment)
+    assert document.uploaded_by_vendor == "Vera Quality <vera@aurora.example>"
+    page = client.get(response["Location"]).content.decode()
+    assert "CoA lot 7.pdf" in page and "Document uploaded." in page
+
+
+def test_a_refused_upload_is_explained_next_to_its_question(client, token, pdf_upload):
+    response = client.post(url(token, "documents"), {
+        "question_id": "4.1", "kind": "coa", "domain": "4",
+        "file": pdf_upload("coa.pdf", b"MZ\x90\x00 not a pdf")})
+    assert response.status_code == 400
+    assert "not an accepted type" in response.content.decode()
+    assert EvidenceDocument.objects.count() == 0
+
+
+def test_the_vendor_cannot_upload_for_a_practitioner_question(client, token, assessment,
+                                                              pdf_upload):
+    response = client.post(url(token, "documents"), {
+        "question_id": "5.1", "kind": "coa", "domain": "4", "file": pdf_upload()})
+    assert response.status_code == 400
+    assert EvidenceDocument.objects.count() == 0
+
+
+def test_uploads_beyond_the_limit_are_refused_with_a_message(client, token, pdf_upload,
+                                                              settings):
+    settings.PORTAL_MAX_UPLOADS_PER_SUBMISSION = 1
+    data = {"question_id": "4.1", "kind": "coa", "domain": "4"}
+    assert client.post(url(token, "documents"), {**data, "file": pdf_upload()}).status_code == 302
+    response = client.post(url(token, "documents"), {**data, "file": pdf_upload("b.pdf")})
+    assert response.status_code == 400
+    assert "the most one submission may hold" in response.content.decode()
+    assert EvidenceDocument.objects.count() == 1
+
+
+def test_an_upload_without_a_file_is_refused(client, token):
+    response = client.post(url(token, "documents"), {"question_id": "4.1", "kind": "coa",
+                                                     "domain": "4"})
+    assert response.status_code == 400
+    assert "Choose a file" in response.content.decode()
+
+
+# ------------------------------------------------------------------ submit
+
+def test_submit_confirmation_lists_what_is_missing(visitor, token):
+    response = visitor.get(url(token, "submit"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Still missing" in body
+    assert "Biological source" in body
+    assert "certificate of analysis" in body
+    assert_vendor_only(response)
+
+
+def test_submit_makes_submission_1_and_closes_the_portal(client, token, assessment,
+                                                         mailoutbox,
+                                                         django_capture_on_commit_callbacks):
+    client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(token, "submit"))
+    assert response["Location"] == url(token, "done")
+    assessment.refresh_from_db()
+    assert assessment.state == S.VENDOR_SUBMITTED
+    assert assessment.submissions.get().number == 1
+    assert "your answers were received" in client.get(url(token, "done")).content.decode()
+    assert "your answers were received" in client.get(url(token)).content.decode()
+    assert len(mailoutbox) == 1
+
+
+def test_a_closed_portal_writes_nothing(client, token, assessment):
+    client.post(url(token, "submit"))
+    response = client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
+    assert response.status_code == 200
+    assert "your answers were received" in response.content.decode()
+    assert not assessment.answers.filter(question_id="1.1").exists()
+    client.post(url(token, "submit"))
+    assert assessment.submissions.count() == 1
+
+
+def test_an_information_request_reopens_the_portal_with_its_message(
+        client, token, assessment, practitioner, reviewer):
+    client.post(url(token, "submit"))
+    reopen(assessment, practitioner, reviewer, message="Please attach the stability study.")
+    body = client.get(url(token)).content.decode()
+    assert "Please attach the stability study." in body
+    assert "1 earlier submission received" in body
+    client.post(url(token, "steps", "4"), {"q4_2__expiry_date": "2027-06-30", "save": ""})
+    client.post(url(token, "submit"))
+    second = assessment.submissions.get(number=2)
+    assert second.answers["4.2"] == {"expiry_date": "2027-06-30"}
+
+
+# ------------------------------------------------------------------ rate limit
+
+def test_gets_are_limited_per_client_address(client, token, settings):
+    settings.PORTAL_RATE_GET = "3/m"
+    for _ in range(3):
+        assert client.get(url(token)).status_code == 200
+    response = client.get(url(token))
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+    assert_private(response)
+    # another address has its own budget
+    assert client.get(url(token), REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_unknown_tokens_count_against_the_limit(client, token, settings):
+    settings.PORTAL_RATE_GET = "2/m"
+    for guess in ("a" * 43, "b" * 43):
+        assert client.get(url(guess)).status_code == 404
+    assert client.get(url(token)).status_code == 429
+
+
+def test_posts_are_limited_separately(client, token, assessment, settings):
+    settings.PORTAL_RATE_POST = "1/m"
+    assert client.post(url(token, "steps", "1"), {"save": ""}).status_code == 302
+    response = client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
+    assert response.status_code == 429
+    assert not assessment.answers.filter(question_id="1.1").exists()
+    assert client.get(url(token)).status_code == 200
+
+
+def test_the_proxy_address_is_used_only_when_trusted(client, token, settings):
+    settings.PORTAL_RATE_GET = "1/m"
+    settings.PORTAL_TRUST_X_FORWARDED_FOR = True
+    assert client.get(url(token), HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.1").status_code == 200
+    assert client.get(url(token), HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+    # a spoofed left-most entry does not buy a new budget
+    response = client.get(url(token), HTTP_X_FORWARDED_FOR="9.9.9.9, 198.51.100.2")
+    assert response.status_code == 429

@@ -1,0 +1,321 @@
+"""The vendor portal (/v/<token>/): the vendor's questions, documents and submission.
+
+Every view goes through `portal_view`: rate limit per client address (shared cache),
+then the token, never the session: a logged-in clinic user gets exactly what the
+vendor gets. Unknown token: 404 with no hint; expired or revoked: 410 naming whom
+to contact. The token is in the URL, so responses are not indexed and send no referrer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from vetting import services
+from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
+from vetting.forms.checklist import DomainForm, prefix
+from vetting.forms.portal import PortalUploadForm
+from vetting.models import Invitation
+from vetting.services import portal as portal_services
+from vetting.services.answers import vendor_may_write
+from vetting.services.errors import ServiceError
+from vetting.services.evaluation import current_evidence, stored_answers
+
+from . import workspace
+
+VENDOR = "vendor"
+
+
+def client_address(group: str, request: HttpRequest) -> str:
+    """The address a rate limit counts: the peer, or the one our proxy appended."""
+    if settings.PORTAL_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            # The right-most entry is the one the trusted proxy saw; the rest is hearsay.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _limited(request: HttpRequest, group: str) -> bool:
+    rate = settings.PORTAL_RATE_POST if request.method == "POST" else settings.PORTAL_RATE_GET
+    return is_ratelimited(request, group=f"portal-{group}-{request.method}",
+                          key=client_address, rate=rate, method=request.method,
+                          increment=True)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def portal_view(methods: list[str], group: str = "pages"):
+    """Rate limit, resolve the token to a live invitation, then call view(request, inv)."""
+
+    def decorator(view):
+        @wraps(view)
+        @never_cache
+        @require_http_methods(methods)
+        def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+            if _limited(request, group):
+                return _private(render(request, "vetting/portal/rate_limited.html", status=429))
+            invitation = portal_services.invitation_for_token(token)
+            if invitation is None:
+                return _private(render(request, "vetting/portal/not_found.html", status=404))
+            if not invitation.is_live:
+                return _private(render(request, "vetting/portal/gone.html",
+                                       {"invitation": invitation}, status=410))
+            try:
+                response = view(request, invitation, token, *args, **kwargs)
+            except Http404:
+                response = render(request, "vetting/portal/not_found.html", status=404)
+            return _private(response)
+
+        return wrapper
+
+    return decorator
+
+
+# --- Context ------------------------------------------------------------------------
+
+
+def vendor_questions(checklist, domain_id: str | None = None) -> list:
+    domains = [checklist.domain(domain_id)] if domain_id else checklist.domains
+    return [checklist.question(q) for d in domains for q in d.question_ids
+            if checklist.question(q).by == VENDOR]
+
+
+def vendor_domains(checklist) -> list:
+    return [d for d in checklist.domains if vendor_questions(checklist, d.id)]
+
+
+def _document_labels(question, kinds) -> list[str]:
+    labels = {f.kind: f.label for f in question.documents}
+    return [labels.get(kind, kind) for kind in kinds]
+
+
+def outstanding(assessment, evaluation: Evaluation) -> dict[str, list[dict[str, Any]]]:
+    """Per domain: the vendor's applicable questions unanswered or missing a document."""
+    checklist = assessment.checklist
+    unanswered = {f.question_id for f in evaluation.findings if f.severity == Severity.MISSING}
+    documents = {gap.question_id: gap.documents
+                 for score in evaluation.scores for gap in score.gaps if gap.documents}
+    applicable = set(evaluation.applicable)
+    result: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for question in vendor_questions(checklist):
+        if question.id not in applicable:
+            continue
+        missing_docs = _document_labels(question, documents.get(question.id, ()))
+        if question.id in unanswered or missing_docs:
+            result[question.domain_id].append({
+                "q": question, "anchor": prefix(question),
+                "unanswered": question.id in unanswered,
+                "documents": missing_docs})
+    return result
+
+
+def overview_rows(assessment, evaluation: Evaluation) -> list[dict[str, Any]]:
+    checklist = assessment.checklist
+    applicable = set(evaluation.applicable)
+    unanswered = {f.question_id for f in evaluation.findings if f.severity == Severity.MISSING}
+    todo = outstanding(assessment, evaluation)
+    rows = []
+    for domain in vendor_domains(checklist):
+        ids = [q.id for q in vendor_questions(checklist, domain.id) if q.id in applicable]
+        answered = sum(1 for qid in ids if qid not in unanswered)
+        rows.append({"domain": domain, "applicable": len(ids), "answered": answered,
+                     "percent": round(100 * answered / len(ids)) if ids else 100,
+                     "todo": todo.get(domain.id, [])})
+    return rows
+
+
+def _base_context(invitation: Invitation, token: str) -> dict[str, Any]:
+    assessment = invitation.assessment
+    return {"invitation": invitation, "token": token, "assessment": assessment,
+            "product": assessment.product, "clinic_contact": invitation.created_by,
+            "open": vendor_may_write(assessment),
+            "information_request": (assessment.information_request_message
+                                    if vendor_may_write(assessment)
+                                    and assessment.state == "information_requested" else "")}
+
+
+def _closed(request, invitation: Invitation, token: str) -> HttpResponse:
+    context = _base_context(invitation, token)
+    context["submission"] = invitation.assessment.submissions.order_by("-number").first()
+    return render(request, "vetting/portal/closed.html", context)
+
+
+# --- Views --------------------------------------------------------------------------
+
+
+@portal_view(["GET"])
+def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    portal_services.invitation_opened(invitation)
+    assessment = invitation.assessment
+    if not vendor_may_write(assessment):
+        return _closed(request, invitation, token)
+    evaluation = services.assessment_evaluation(assessment)
+    rows = overview_rows(assessment, evaluation)
+    context = {**_base_context(invitation, token), "rows": rows,
+               "total": sum(r["applicable"] for r in rows),
+               "answered": sum(r["answered"] for r in rows),
+               "submissions": assessment.submissions.count()}
+    return render(request, "vetting/portal/home.html", context)
+
+
+def _step_form(invitation: Invitation, domain_id: str, data=None) -> DomainForm:
+    assessment = invitation.assessment
+    return DomainForm(data, checklist=assessment.checklist, domain_id=domain_id,
+                      stored=stored_answers(assessment), documents=[], only_by=VENDOR)
+
+
+def _check_domain(invitation: Invitation, domain_id: str) -> None:
+    if domain_id not in {d.id for d in vendor_domains(invitation.assessment.checklist)}:
+        raise Http404
+
+
+@portal_view(["GET", "POST"])
+def portal_step(request: HttpRequest, invitation: Invitation, token: str,
+                domain_id: str) -> HttpResponse:
+    _check_domain(invitation, domain_id)
+    if not vendor_may_write(invitation.assessment):
+        return _closed(request, invitation, token)
+    form = _step_form(invitation, domain_id, request.POST if request.method == "POST" else None)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = {q.id: form.question_value(q) for q in form.changed_questions()}
+            try:
+                portal_services.portal_answers_save(invitation=invitation, values=values)
+            except ServiceError as exc:
+                errors[exc.field or ""] = exc.message
+            else:
+                return _after_save(request, invitation, token, domain_id)
+        status = 400
+    context = step_context(invitation, token, domain_id, form, errors)
+    if request.method == "GET":
+        context["saved"] = "saved" in request.GET
+        context["uploaded"] = "uploaded" in request.GET
+    return render(request, "vetting/portal/step.html", context, status=status)
+
+
+def _after_save(request, invitation: Invitation, token: str, domain_id: str) -> HttpResponse:
+    if "save_next" in request.POST:
+        ids = [d.id for d in vendor_domains(invitation.assessment.checklist)]
+        position = ids.index(domain_id)
+        if position + 1 < len(ids):
+            return redirect(reverse("portal_step", args=[token, ids[position + 1]]) + "?saved=1")
+        return redirect(reverse("portal_submit", args=[token]))
+    return redirect(reverse("portal_step", args=[token, domain_id]) + "?saved=1")
+
+
+def step_context(invitation: Invitation, token: str, domain_id: str, form: DomainForm,
+                 errors: dict[str, str], upload_error: tuple[str, str] | None = None) -> dict:
+    assessment = invitation.assessment
+    checklist = assessment.checklist
+    evaluation = services.assessment_evaluation(assessment)
+    documents = defaultdict(list)
+    for document in workspace.current_documents(assessment):
+        for qid in document.question_ids:
+            documents[qid].append(document)
+    not_applicable = set(evaluation.not_applicable)
+    questions = [{
+        "q": question, "anchor": prefix(question), "na": question.id in not_applicable,
+        "fields": form.bound_fields(question), "documents": documents.get(question.id, []),
+        "document_fields": question.documents, "error": errors.get(question.id),
+        "upload_error": upload_error[1] if upload_error and upload_error[0] == question.id
+        else None,
+    } for question in form.questions]
+    ids = [d.id for d in vendor_domains(checklist)]
+    position = ids.index(domain_id)
+    return {**_base_context(invitation, token), "domain": checklist.domain(domain_id),
+            "form": form, "questions": questions, "errors": errors,
+            "other_error": errors.get(""), "rows": overview_rows(assessment, evaluation),
+            "position": position + 1, "count": len(ids),
+            "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
+            "previous_domain": ids[position - 1] if position else None,
+            "upload_limit": settings.UPLOAD_MAX_BYTES}
+
+
+@portal_view(["POST"], group="preview")
+def portal_preview(request: HttpRequest, invitation: Invitation, token: str,
+                   domain_id: str) -> JsonResponse:
+    """Which questions apply given the posted, unsaved answers (no findings: staff only)."""
+    _check_domain(invitation, domain_id)
+    assessment = invitation.assessment
+    form = _step_form(invitation, domain_id, request.POST)
+    form.is_valid()
+    answers = workspace.merged_answers(assessment, form)
+    checklist = assessment.checklist
+    typed = parse_dossier({"checklist_version": checklist.version, "answers": answers},
+                          checklists=lambda _: checklist)
+    evaluation = evaluate(checklist, typed.answers, current_evidence(assessment),
+                          on_date=services.clinic_today())
+    return JsonResponse({"not_applicable": list(evaluation.not_applicable)})
+
+
+@portal_view(["POST"])
+def portal_upload(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    form = PortalUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        domain_id = request.POST.get("domain", "")
+        _check_domain(invitation, domain_id)
+        return _upload_failed(request, invitation, token, domain_id,
+                              request.POST.get("question_id", ""), "Choose a file to upload.")
+    data = form.cleaned_data
+    _check_domain(invitation, data["domain"])
+    if not vendor_may_write(invitation.assessment):
+        return _closed(request, invitation, token)
+    try:
+        portal_services.portal_upload(invitation=invitation, question_id=data["question_id"],
+                                      kind=data["kind"], upload=data["file"])
+    except ServiceError as exc:
+        return _upload_failed(request, invitation, token, data["domain"], data["question_id"],
+                              f"The document was not stored: {exc.message}")
+    url = reverse("portal_step", args=[token, data["domain"]])
+    return redirect(f"{url}?uploaded=1#q{data['question_id'].replace('.', '_')}")
+
+
+def _upload_failed(request, invitation, token, domain_id, question_id, message) -> HttpResponse:
+    form = _step_form(invitation, domain_id)
+    context = step_context(invitation, token, domain_id, form, {},
+                           upload_error=(question_id, message))
+    if not any(item["upload_error"] for item in context["questions"]):
+        context["other_error"] = message
+    return render(request, "vetting/portal/step.html", context, status=400)
+
+
+@portal_view(["GET", "POST"])
+def portal_submit(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    assessment = invitation.assessment
+    if not vendor_may_write(assessment):
+        return _closed(request, invitation, token)
+    error = ""
+    if request.method == "POST":
+        try:
+            portal_services.portal_submit(invitation=invitation)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            return redirect("portal_done", token)
+    evaluation = services.assessment_evaluation(assessment)
+    rows = overview_rows(assessment, evaluation)
+    context = {**_base_context(invitation, token), "rows": rows, "error": error,
+               "missing": [item for row in rows for item in row["todo"]]}
+    return render(request, "vetting/portal/submit.html", context, status=400 if error else 200)
+
+
+@portal_view(["GET"])
+def portal_done(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    return _closed(request, invitation, token)
