@@ -6,10 +6,13 @@ audit entry in the same transaction. The admin therefore shows them and changes
 nothing: an edit here would be an unaudited edit of the record.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 
+from vetting import services
+from vetting.forms.checklist import ReasonForm
 from vetting.models import (
     Answer,
     Assessment,
@@ -25,6 +28,7 @@ from vetting.models import (
     VendorSubmission,
     WorkerCheck,
 )
+from vetting.services.errors import ServiceError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,9 +58,16 @@ class VendorContactInline(admin.TabularInline):
     fields = ["name", "email", "phone", "role", "is_primary"]
 
 
+APPROVED = ["approved", "approved_with_conditions"]
+OPEN = ["draft", "awaiting_vendor", "vendor_submitted", "in_review", "information_requested"]
+
+
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "website", "product_count", "created_at"]
+    """The register with each vendor's standing: approvals, open cases, rejections."""
+
+    list_display = ["name", "country", "product_count", "approved_count", "open_count",
+                    "rejected_count", "suspended_count", "created_at"]
     search_fields = ["name", "country"]
     list_filter = ["country"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
@@ -65,11 +76,34 @@ class VendorAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(product_count=Count("products"))
+        def states(names):
+            return Count("products__assessments", distinct=True,
+                         filter=Q(products__assessments__state__in=names))
+
+        return super().get_queryset(request).annotate(
+            product_count=Count("products", distinct=True),
+            approved_count=states(APPROVED), open_count=states(OPEN),
+            rejected_count=states(["rejected"]), suspended_count=states(["suspended"]))
 
     @admin.display(description="products", ordering="product_count")
     def product_count(self, obj: Vendor) -> int:
         return obj.product_count
+
+    @admin.display(description="approved", ordering="approved_count")
+    def approved_count(self, obj: Vendor) -> int:
+        return obj.approved_count
+
+    @admin.display(description="open assessments", ordering="open_count")
+    def open_count(self, obj: Vendor) -> int:
+        return obj.open_count
+
+    @admin.display(description="rejections", ordering="rejected_count")
+    def rejected_count(self, obj: Vendor) -> int:
+        return obj.rejected_count
+
+    @admin.display(description="suspensions", ordering="suspended_count")
+    def suspended_count(self, obj: Vendor) -> int:
+        return obj.suspended_count
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -148,9 +182,55 @@ class AssessmentAdmin(ReadOnlyAdmin):
               "information_requested_from", "information_request_message", "closing_reason",
               "created_by", "created_at", "updated_at"]
 
+    actions = ["suspend_approvals", "withdraw_assessments"]
+
     @admin.display(description="vendor", ordering="product__vendor__name")
     def vendor(self, obj: Assessment) -> Vendor:
         return obj.product.vendor
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        # The read-only base hides actions with the delete permission; these two
+        # go through the lifecycle services, which check the role and the state.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Suspend the selected approvals (reviewers)")
+    def suspend_approvals(self, request, queryset):
+        return self._with_reason(request, queryset, "suspend", services.assessment_suspend,
+                                 "Suspend the selected approvals",
+                                 "e.g. a new FDA warning letter, a recall, an adverse event")
+
+    @admin.action(description="Withdraw the selected assessments")
+    def withdraw_assessments(self, request, queryset):
+        return self._with_reason(request, queryset, "withdraw", services.assessment_withdraw,
+                                 "Withdraw the selected assessments",
+                                 "why the clinic no longer vets these products")
+
+    def _with_reason(self, request, queryset, action, service, title, hint):
+        """Ask for the reason on an intermediate page, then call the service per row."""
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for assessment in queryset:
+                try:
+                    service(user=request.user, assessment=assessment,
+                            reason=form.cleaned_data["reason"])
+                    done += 1
+                except ServiceError as exc:
+                    self.message_user(request, f"{assessment}: {exc.message}", messages.ERROR)
+            if done:
+                self.message_user(request, f"{done} assessment(s): {action} done.",
+                                  messages.SUCCESS)
+            return None
+        context = {**self.admin_site.each_context(request), "title": title, "hint": hint,
+                   "form": form, "queryset": queryset, "action": request.POST.get("action"),
+                   "opts": self.model._meta,
+                   "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)}
+        return TemplateResponse(request, "admin/vetting/assessment_reason.html", context)
 
 
 @admin.register(Answer)

@@ -1,0 +1,74 @@
+"""Admin actions go through the lifecycle services; the vendor list shows each standing."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from vetting.models import Assessment, AuditEntry
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/vetting/assessment/"
+
+
+@pytest.fixture
+def approved(assessment):
+    Assessment.objects.filter(pk=assessment.pk).update(state="approved")
+    assessment.refresh_from_db()
+    return assessment
+
+
+def snapshot(assessment):
+    assessment.refresh_from_db()
+    return assessment.state, AuditEntry.objects.count()
+
+
+def test_suspend_action_asks_for_a_reason_first(client_for, make_user, approved):
+    director = make_user("reviewer", "admin", username="dir", is_staff=True)
+    before = snapshot(approved)
+    response = client_for(director).post(URL, {"action": "suspend_approvals",
+                                               ACTION_CHECKBOX_NAME: [approved.pk]})
+    assert response.status_code == 200
+    assert b"Suspend the selected approvals" in response.content
+    assert snapshot(approved) == before
+
+
+def test_suspend_action_suspends_through_the_service(client_for, make_user, approved):
+    director = make_user("reviewer", "admin", username="dir", is_staff=True)
+    response = client_for(director).post(URL, {
+        "action": "suspend_approvals", ACTION_CHECKBOX_NAME: [approved.pk], "confirm": "1",
+        "reason": "FDA warning letter 2026-02-11"})
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.state == "suspended"
+    assert approved.closing_reason == "FDA warning letter 2026-02-11"
+    assert AuditEntry.objects.last().actor_user == director
+
+
+def test_an_admin_without_the_reviewer_role_cannot_suspend(client_for, admin_user, approved):
+    before = snapshot(approved)
+    response = client_for(admin_user).post(URL, {
+        "action": "suspend_approvals", ACTION_CHECKBOX_NAME: [approved.pk], "confirm": "1",
+        "reason": "recall"}, follow=True)
+    assert b"Your role does not allow you to suspend an approval" in response.content
+    assert snapshot(approved) == before
+
+
+def test_withdraw_action_refuses_a_wrong_state(client_for, admin_user, approved):
+    before = snapshot(approved)
+    response = client_for(admin_user).post(URL, {
+        "action": "withdraw_assessments", ACTION_CHECKBOX_NAME: [approved.pk], "confirm": "1",
+        "reason": "duplicate"}, follow=True)
+    assert b"You cannot withdraw the assessment" in response.content
+    assert snapshot(approved) == before
+
+
+def test_withdraw_action_withdraws_a_draft(client_for, admin_user, assessment):
+    client_for(admin_user).post(URL, {
+        "action": "withdraw_assessments", ACTION_CHECKBOX_NAME: [assessment.pk],
+        "confirm": "1", "reason": "duplicate"})
+    assert snapshot(assessment)[0] == "withdrawn"
+
+
+def test_vendor_list_shows_the_standing(client_for, admin_user, approved, vendor):
+    content = client_for(admin_user).get("/admin/vetting/vendor/").content.decode()
+    assert 'class="field-approved_count">1<' in content
+    assert 'class="field-open_count">0<' in content
