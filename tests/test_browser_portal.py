@@ -1,0 +1,155 @@
+"""A practitioner invites a vendor; the vendor (no login, its own browser) answers,
+uploads two documents, saves, comes back and submits; an information request and a
+re-submission make submission 2, whose differences the practitioner sees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+
+from tests.browser import shot
+from tests.conftest import PASSWORD, PDF_BYTES
+from tests.test_services_lifecycle import answer_practitioner_questions
+from vetting import services
+from vetting.models import Assessment, VendorContact
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def upload(page, anchor, kind, path):
+    page.set_input_files(f"#file-{anchor}-{kind}", str(path))
+    page.click(f"button[form=upload-{anchor}-{kind}]")
+    page.wait_for_selector("text=Document uploaded.")
+
+
+def portal_link(live_server) -> str:
+    link = re.search(r"https?://\S+/v/[\w-]+/", mail.outbox[-1].body).group(0)
+    return link.split("/v/", 1)[1].join(["/v/", ""])
+
+
+def test_invite_answer_upload_return_submit_request_information_resubmit(
+        new_page, live_server, make_user, checklist_version, vendor, product, tmp_path,
+        settings):
+    cache.clear()
+    settings.SITE_URL = live_server.url
+    practitioner = make_user("practitioner", username="pia", first_name="Pia",
+                             last_name="Lind")
+    reviewer = make_user("reviewer", username="rui")
+    VendorContact.objects.create(vendor=vendor, name="Vera Quality", email="vera@aurora.example",
+                                 is_primary=True)
+    assessment = services.assessment_create(user=practitioner, product=product)
+    coa, gmp = tmp_path / "CoA lot 24-117.pdf", tmp_path / "GMP certificate.pdf"
+    coa.write_bytes(PDF_BYTES + b"% coa")
+    gmp.write_bytes(PDF_BYTES + b"% gmp")
+
+    # The practitioner invites the vendor from the assessment page.
+    clinic = new_page()
+    log_in(clinic, "pia")
+    clinic.goto(f"/assessments/{assessment.pk}/")
+    card = clinic.locator("#vendor-invitation")
+    card.locator("#inv-days").fill("21")
+    card.locator("#inv-message").fill("Please start with the certificate of analysis.")
+    card.get_by_role("button", name="Send invitation").click()
+    clinic.wait_for_selector("text=Invitation e-mailed to Vera Quality")
+    assert "Sent" in card.inner_text()
+    shot(clinic, "portal-1-invitation-card")
+    link = portal_link(live_server)
+    assert mail.outbox[-1].alternatives[0][1] == "text/html"
+
+    # The vendor, on a phone, with no account: answers and saves.
+    phone = new_page(width=390, height=844)
+    phone.goto(link)
+    assert "Questions about Glow Exosome Serum" in phone.inner_text("main")
+    assert "Please start with the certificate of analysis." in phone.inner_text("main")
+    assert phone.locator("nav.navbar").count() == 0
+    shot(phone, "portal-2-home-phone")
+    phone.get_by_role("link", name="Start").click()
+    phone.select_option("select[name=q1_1__source]", "undisclosed")
+    phone.fill("textarea[name=q1_2__inci_name]", "Rose exosome complex")
+    phone.get_by_role("button", name="Save", exact=True).click()
+    phone.wait_for_selector("text=Saved.")
+    shot(phone, "portal-3-step-phone")
+
+    # Two documents, on two steps.
+    phone.goto(link + "steps/4/")
+    phone.fill("textarea[name=q4_1__coa_lot]", "24-117")
+    phone.get_by_role("button", name="Save", exact=True).click()
+    phone.wait_for_selector("text=Saved.")
+    upload(phone, "q4_1", "coa", coa)
+    phone.goto(link + "steps/2/")
+    upload(phone, "q2_2", "gmp_certificate", gmp)
+    assert "GMP certificate.pdf" in phone.inner_text("#q2_2")
+    phone.context.close()
+
+    # The vendor comes back later (another browser), finds its answers, and submits.
+    desk = new_page()
+    desk.goto(link)
+    assert re.search(r"[1-9]\d* of \d+ questions answered", desk.inner_text("main"))
+    desk.goto(link + "steps/1/")
+    assert desk.input_value("select[name=q1_1__source]") == "undisclosed"
+    shot(desk, "portal-4-step-desktop")
+    desk.goto(link + "submit/")
+    assert "Still missing" in desk.inner_text("main")
+    shot(desk, "portal-5-confirm-desktop")
+    desk.get_by_role("button", name="Submit to the clinic").click()
+    desk.wait_for_selector("text=Thank you: your answers were received")
+    shot(desk, "portal-6-done-desktop")
+
+    # The practitioner sees submission 1 and the findings the vendor's answers raised.
+    assert "Vendor submission 1 received" in mail.outbox[-1].subject
+    clinic.goto(f"/assessments/{assessment.pk}/")
+    assert "Vendor submitted" in clinic.inner_text("main")
+    assert "does not disclose the biological source" in clinic.inner_text("main")
+    assert "Submitted" in clinic.inner_text("#vendor-invitation")
+    clinic.get_by_role("link", name="Submission 1").click()
+    assert "First submission" in clinic.inner_text("main")
+    assert "CoA lot 24-117.pdf" in clinic.inner_text("main")
+
+    # Review asks the vendor for more (through the lifecycle service).
+    answer_practitioner_questions(Assessment.objects.get(pk=assessment.pk), practitioner)
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    services.assessment_request_information(
+        user=reviewer, assessment=assessment, target="vendor",
+        message="Please disclose the biological source and send the stability study.")
+
+    again = new_page(width=390, height=844)
+    again.goto(link)
+    assert "Please disclose the biological source" in again.inner_text("main")
+    shot(again, "portal-7-information-request-phone")
+    again.goto(link + "steps/1/")
+    again.select_option("select[name=q1_1__source]", "plant")
+    again.get_by_role("button", name="Save", exact=True).click()
+    again.wait_for_selector("text=Saved.")
+    stability = tmp_path / "stability.pdf"
+    stability.write_bytes(PDF_BYTES + b"% stability")
+    again.goto(link + "steps/4/")
+    upload(again, "q4_8", "stability_study", stability)
+    again.goto(link + "submit/")
+    again.get_by_role("button", name="Submit to the clinic").click()
+    again.wait_for_selector("text=Thank you: your answers were received")
+    assert "Submission 2" in again.inner_text("main")
+
+    # Submission 2 and what changed.
+    clinic.goto(f"/assessments/{assessment.pk}/")
+    assert "does not disclose the biological source" not in clinic.inner_text("main")
+    shot(clinic, "portal-8-assessment-after-resubmission")
+    clinic.get_by_role("link", name="Submission 2").click()
+    changes = clinic.inner_text("#changes")
+    assert "What changed since submission 1" in changes
+    assert "biological source: undisclosed" in changes
+    assert "biological source: plant" in changes
+    assert "stability.pdf" in changes
+    shot(clinic, "portal-9-submission-2-diff")
+    clinic.set_viewport_size({"width": 390, "height": 844})
+    shot(clinic, "portal-10-submission-2-diff-phone")
