@@ -66,15 +66,31 @@ def test_my_open_assessments_lists_mine_in_open_states(client_for, practitioner,
     make_assessment(practitioner, "withdrawn")
     make_assessment(reviewer, "draft")
     response = dashboard(client_for, practitioner)
-    assert set(response.context["mine"]) == {draft, review}
+    listed = {a for _label, group, _total in response.context["mine_by_state"] for a in group}
+    assert listed == {draft, review}
+    assert response.context["mine_count"] == 2
 
 
 def test_my_open_assessments_are_grouped_by_state(client_for, practitioner, make_assessment):
     make_assessment(practitioner, "awaiting_vendor")
     make_assessment(practitioner, "awaiting_vendor")
-    groups = dict(dashboard(client_for, practitioner).context["mine_by_state"])
-    assert len(groups["Awaiting vendor"]) == 2
-    assert groups["Draft"] == []
+    groups = {label: (group, total) for label, group, total
+              in dashboard(client_for, practitioner).context["mine_by_state"]}
+    assert len(groups["Awaiting vendor"][0]) == 2 and groups["Awaiting vendor"][1] == 2
+    assert groups["Draft"] == ([], 0)
+
+
+def test_each_state_lists_only_the_newest_but_counts_all(client_for, practitioner,
+                                                         make_assessment, settings):
+    from vetting.views import system
+
+    for _ in range(system.DASHBOARD_LIMIT + 2):
+        make_assessment(practitioner, "draft")
+    response = dashboard(client_for, practitioner)
+    groups = {label: (group, total) for label, group, total in response.context["mine_by_state"]}
+    assert len(groups["Draft"][0]) == system.DASHBOARD_LIMIT
+    assert groups["Draft"][1] == system.DASHBOARD_LIMIT + 2
+    assert "the 10 most recent" in response.content.decode()
 
 
 def test_my_open_assessments_link_the_assessment_and_product(client_for, practitioner,

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -40,6 +41,8 @@ WAITING_FOR_PRACTITIONER = Q(state=AssessmentState.VENDOR_SUBMITTED) | Q(
     state=AssessmentState.INFORMATION_REQUESTED,
     information_requested_from=InformationRequestTarget.PRACTITIONER,
 )
+DASHBOARD_LIMIT = 10  # newest assessments shown per state
+DASHBOARD_WAITING_LIMIT = 25
 RECENT_DECISION_STATES = (*DECIDED_STATES, AssessmentState.SUPERSEDED, AssessmentState.SUSPENDED)
 
 
@@ -48,27 +51,35 @@ RECENT_DECISION_STATES = (*DECIDED_STATES, AssessmentState.SUPERSEDED, Assessmen
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     assessments = Assessment.objects.select_related("product__vendor")
-    mine = list(assessments.filter(created_by=user, state__in=OPEN_STATES)
-                .order_by("-state_changed_at", "-pk"))
-    waiting = Q(created_by=user) & WAITING_FOR_PRACTITIONER
+    mine = assessments.filter(created_by=user, state__in=OPEN_STATES)
+    mine_counts = dict(mine.order_by().values_list("state").annotate(n=Count("pk")))
+    # The newest few per state, in one query: a dashboard lists, it does not page.
+    newest = list(mine.annotate(rank=Window(
+        RowNumber(), partition_by=[F("state")],
+        order_by=[F("state_changed_at").desc(), F("pk").desc()],
+    )).filter(rank__lte=DASHBOARD_LIMIT).order_by("-state_changed_at", "-pk"))
+    waiting_filter = Q(created_by=user) & WAITING_FOR_PRACTITIONER
     if has_role(user, REVIEWER_ROLES):
-        waiting |= Q(state=AssessmentState.IN_REVIEW)
+        waiting_filter |= Q(state=AssessmentState.IN_REVIEW)
+    waiting = assessments.filter(waiting_filter)
     recent = (assessments.select_related("decision")
               .filter(state__in=RECENT_DECISION_STATES, decision__isnull=False)
               .order_by("-decision__signed_at", "-pk")[:10])
     counts = dict(Assessment.objects.filter(state__in=OPEN_STATES).order_by()
                   .values_list("recommendation").annotate(n=Count("pk")))
     context = {
-        "mine": mine,
+        "mine_count": sum(mine_counts.values()),
         "mine_by_state": [
-            (label, [a for a in mine if a.state == value])
+            (label, [a for a in newest if a.state == value], mine_counts.get(value, 0))
             for value, label in AssessmentState.choices if value in OPEN_STATES
         ],
         # Oldest first: what has waited longest comes first.
-        "waiting": list(assessments.filter(waiting).order_by("state_changed_at", "pk")),
+        "waiting": list(waiting.order_by("state_changed_at", "pk")[:DASHBOARD_WAITING_LIMIT]),
+        "waiting_count": waiting.count(),
         "recent": list(recent),
         "by_recommendation": [(value, label, counts.get(value, 0))
                               for value, label in Recommendation.choices],
+        "limit": DASHBOARD_LIMIT,
     }
     return render(request, "vetting/dashboard.html", context)
 
