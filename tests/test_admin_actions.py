@@ -72,3 +72,19 @@ def test_vendor_list_shows_the_standing(client_for, admin_user, approved, vendor
     content = client_for(admin_user).get("/admin/vetting/vendor/").content.decode()
     assert 'class="field-approved_count">1<' in content
     assert 'class="field-open_count">0<' in content
+
+
+def test_invitations_are_listed_read_only_without_the_token_hash(client_for, admin_user,
+                                                                assessment, practitioner):
+    from vetting.models import VendorContact
+    from vetting.services import portal
+
+    contact = VendorContact.objects.create(vendor=assessment.product.vendor, name="Ann",
+                                           email="ann@vendor.example")
+    invitation = portal.invitation_send(user=practitioner, assessment=assessment,
+                                        contact=contact).invitation
+    client = client_for(admin_user)
+    assert client.get("/admin/vetting/invitation/").status_code == 200
+    page = client.get(f"/admin/vetting/invitation/{invitation.pk}/change/").content.decode()
+    assert invitation.token_hash not in page
+    assert client.get("/admin/vetting/invitation/add/").status_code == 403

@@ -172,3 +172,21 @@ def test_stored_recommendation_and_counts_follow_every_change(assessment, practi
     assert reds[0] > reds[1]
     assert reds[3] > reds[2]
     assert Answer.objects.filter(assessment=assessment, question_id="5.1").count() == 0
+
+
+def test_vendor_cannot_change_a_field_the_clinic_records(assessment, practitioner, pdf_upload):
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    services.answer_set(assessment=assessment, question_id="4.1",
+                        value={"vial_lot": "L-7"}, user=practitioner, source_document=document)
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    before = answers_and_audit(assessment)
+    with pytest.raises(NotAllowed, match="recorded by the clinic"):
+        services.answer_set(assessment=assessment, question_id="4.1",
+                            value={"vial_lot": "L-8", "coa_lot": "L-7"}, vendor_label="vendor")
+    assert answers_and_audit(assessment) == before
+    # The vendor may answer its own fields while keeping the clinic's as they are.
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"vial_lot": "L-7", "coa_lot": "L-7"},
+                                 vendor_label="vendor")
+    assert answer.value == {"vial_lot": "L-7", "coa_lot": "L-7"}

@@ -22,6 +22,7 @@ from vetting.models import (
     Decision,
     EvidenceDocument,
     ExpectedEvidence,
+    Invitation,
     Product,
     Vendor,
     VendorContact,
@@ -299,6 +300,16 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 
 # ---------------------------------------------------------------- audit trail
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Vendor portal links: sent, revoked and re-issued from the assessment page only."""
+
+    list_display = ["__str__", "assessment", "contact", "status", "created_at", "expires_at"]
+    list_select_related = ["assessment__product", "contact"]
+    search_fields = ["contact__email", "contact__name", "assessment__product__name"]
+    exclude = ["token_hash"]
 
 
 @admin.register(AuditEntry)

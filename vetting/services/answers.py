@@ -112,6 +112,8 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
     source = _answer_source(assessment, question, actor, source, source_document)
     value = normalize_answer(assessment.checklist, question_id, value)
     answer = assessment.answers.filter(question_id=question_id).first()
+    if actor.kind == "vendor":
+        _keep_clinic_fields(question, answer.value if answer else None, value)
     before = {"value": answer.value, "source": answer.source} if answer else None
     if value is None:
         if answer is None:
@@ -128,6 +130,20 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
                  obj=answer, summary=f"Question {question_id} {verb}",
                  before=before, after=after)
     return answer, True
+
+
+def _keep_clinic_fields(question: Question, stored: Any, value: Any) -> None:
+    """A vendor may not change the fields the clinic records in a vendor question.
+
+    (e.g. 4.1's lot number read off the vial, 1.2's "called exosome" judgement.)
+    """
+    if question.repeatable:
+        return  # no repeatable question has clinic fields
+    clinic = [f.name for f in question.fields if f.by == "practitioner"]
+    for name in clinic:
+        if (stored or {}).get(name) != (value or {}).get(name):
+            raise NotAllowed(f"Question {question.id}: {name} is recorded by the clinic, "
+                             "not the vendor.", field=question.id)
 
 
 def _upsert(assessment, question_id, value, source, source_document, actor, answer):

@@ -234,7 +234,7 @@ def _read_dossier(form: DossierImportForm):
 
 
 ACTIONS = {
-    "invite": lambda request, a: services.assessment_invite(user=request.user, assessment=a),
+    # Inviting the vendor sends a portal link: vetting/views/portal_staff.py.
     "submit": lambda request, a: services.assessment_submit_for_review(user=request.user,
                                                                       assessment=a),
     "resubmit": lambda request, a: services.assessment_resubmit(user=request.user,
