@@ -20,6 +20,7 @@ from .assessment import (
 from .audit import GENESIS_HASH, ActorKind, AuditChainHead, AuditEntry, AuditEvent
 from .portal import Invitation, InvitationStatus
 from .registry import Product, ProductCategory, ProductForm, Vendor, VendorContact, WorkerCheck
+from .reports import Report, ReportStatus, SigningCertificate
 
 __all__ = [
     "CLOSED_STATES", "DECIDED_STATES", "EDITABLE_STATES", "OPEN_STATES", "GENESIS_HASH",
@@ -27,6 +28,6 @@ __all__ = [
     "AuditEntry", "AuditEvent", "ChecklistVersion", "Decision", "DecisionOutcome",
     "EvidenceDocument", "ExpectedEvidence", "Invitation", "InvitationStatus",
     "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
-    "ReviewComment",
+    "ReviewComment", "Report", "ReportStatus", "SigningCertificate",
     "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
 ]
