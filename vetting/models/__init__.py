@@ -18,6 +18,16 @@ from .assessment import (
     VendorSubmission,
 )
 from .audit import GENESIS_HASH, ActorKind, AuditChainHead, AuditEntry, AuditEvent
+from .lots import (
+    USABLE_LOT_STATUSES,
+    Lot,
+    LotStatus,
+    ParticleMethod,
+    Reminder,
+    ReminderKind,
+    Sterility,
+    StorageOnArrival,
+)
 from .portal import Invitation, InvitationStatus
 from .registry import Product, ProductCategory, ProductForm, Vendor, VendorContact, WorkerCheck
 from .reports import Report, ReportStatus, SigningCertificate
@@ -30,4 +40,6 @@ __all__ = [
     "InformationRequestTarget", "Product", "ProductCategory", "ProductForm", "Recommendation",
     "ReviewComment", "Report", "ReportStatus", "SigningCertificate",
     "Vendor", "VendorContact", "VendorSubmission", "WorkerCheck",
+    "USABLE_LOT_STATUSES", "Lot", "LotStatus", "ParticleMethod", "Reminder", "ReminderKind",
+    "Sterility", "StorageOnArrival",
 ]
