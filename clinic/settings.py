@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from clinic.env import env_bool, env_choice, env_int, env_list, env_required, env_str
@@ -39,7 +40,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Vendor portal (/v/<token>/): requests per client address, in the shared cache.
 PORTAL_RATE_GET = env_str("PORTAL_RATE_GET", "60/m")
 PORTAL_RATE_POST = env_str("PORTAL_RATE_POST", "20/m")
-for _name in ("PORTAL_RATE_GET", "PORTAL_RATE_POST"):
+# The public verification page (/verify/): requests per client address.
+VERIFY_RATE = env_str("VERIFY_RATE", "20/m")
+for _name in ("PORTAL_RATE_GET", "PORTAL_RATE_POST", "VERIFY_RATE"):
     if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must look like 60/m (requests per s, m, h or d).")
 PORTAL_MAX_UPLOADS_PER_SUBMISSION = env_int("PORTAL_MAX_UPLOADS_PER_SUBMISSION", 40, minimum=1)
@@ -150,7 +153,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat's hours are in CELERY_TIMEZONE (UTC), whatever TIME_ZONE says; the tasks count
+# days in the clinic's TIME_ZONE, and each reminder is claimed once, so the hour only
+# decides when the e-mails arrive (05:00 UTC: early morning in Europe, night in the Americas).
+CELERY_BEAT_SCHEDULE: dict = {
+    "expiry-reminders": {"task": "vetting.send_expiry_reminders",
+                         "schedule": crontab(hour=5, minute=0)},
+    "weekly-digest": {"task": "vetting.send_weekly_digest",
+                      "schedule": crontab(hour=5, minute=30, day_of_week="mon")},
+}
 CELERY_TIMEZONE = "UTC"
 HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 2, minimum=1)
 
@@ -211,6 +222,16 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# --- Signed reports ---------------------------------------------------------------
+CLINIC_NAME = env_str("CLINIC_NAME", "Clinic Vetting")
+SIGNING_DIR = Path(env_str("SIGNING_DIR", str(VAR_DIR / "signing")))
+# A clinic's own PKCS#12 (key + certificate + chain); unset: SIGNING_DIR/signer.p12, made
+# by `python manage.py issue_signing_certificate`. The passphrase also takes a _FILE form.
+REPORT_SIGNING_P12 = env_str("REPORT_SIGNING_P12")
+REPORT_SIGNING_PASSPHRASE = env_str("REPORT_SIGNING_PASSPHRASE")
+REPORT_TASK_MAX_RETRIES = env_int("REPORT_TASK_MAX_RETRIES", 3, minimum=0)
+VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+
 # Extra folders with checklist version files (v2.yaml, ...) for load_checklists.
 CHECKLIST_DIRS = env_list("CHECKLIST_DIRS")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
@@ -259,5 +280,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting is chatty
+        "weasyprint": {"level": "WARNING"},
     },
 }
