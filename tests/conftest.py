@@ -42,13 +42,31 @@ def pytest_sessionstart(session) -> None:
         pytest.exit("CI=true but the Celery broker is not Redis; set REDIS_URL.", 3)
 
 
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """A local CA and signing certificate, made once per test session."""
+    from django.test import override_settings
+
+    from vetting.reports.signing import issue_certificate
+
+    folder = tmp_path_factory.mktemp("signing")
+    with override_settings(SIGNING_DIR=folder, REPORT_SIGNING_P12=None,
+                           REPORT_SIGNING_PASSPHRASE=None, CLINIC_NAME="Test Clinic"):
+        issue_certificate()
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, signing_dir):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.SECURE_SSL_REDIRECT = False
+    settings.SIGNING_DIR = signing_dir
+    settings.REPORT_SIGNING_P12 = None
+    settings.REPORT_SIGNING_PASSPHRASE = None
+    settings.CLINIC_NAME = "Test Clinic"
 
 
 PASSWORD = "correct-horse-battery-9"

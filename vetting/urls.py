@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("vetting.urls_registry")),
     path("", include("vetting.urls_assessments")),
     path("", include("vetting.urls_review")),
+    path("", include("vetting.urls_reports")),
 ]

@@ -74,3 +74,8 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.identifier}"
+
+    def get_outcome_display_text(self) -> str:
+        from .assessment import DecisionOutcome
+
+        return DecisionOutcome(self.outcome).label if self.outcome else ""

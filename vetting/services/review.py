@@ -27,6 +27,7 @@ from .common import lock_assessment, require_role, require_state
 from .errors import InvalidInput, NotAllowed
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
 from .lifecycle import assessment_supersede
+from .reports import report_enqueue
 
 # The outcome each recommendation points to; deciding otherwise needs a justification.
 EXPECTED_OUTCOME = {
@@ -138,6 +139,7 @@ def assessment_decide(
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
         decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)
+        report_enqueue(decision=decision)
         for older in locked.product.assessments.filter(state__in=DECIDED_STATES).exclude(
                 pk=locked.pk):
             assessment_supersede(user=user, assessment=older, by=locked)

@@ -99,6 +99,7 @@ def summary_context(assessment: Assessment) -> dict[str, Any]:
         "vendor_open": vendor_may_write(assessment),
         "first_domain": assessment.checklist.domains[0].id,
         "decision": getattr(assessment, "decision", None),
+        "reports": list(assessment.reports.select_related("certificate").order_by("-created_at")),
     }
 
 

@@ -1,0 +1,52 @@
+"""The dated regulatory context a report cites (regulatory_facts.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+FACTS_FILE = Path(__file__).with_name("regulatory_facts.yaml")
+
+
+@dataclass(frozen=True)
+class Fact:
+    date: date | None
+    text: str
+    sources: tuple[str, ...]
+    categories: frozenset[str] | None
+    markets: frozenset[str] | None
+    human: bool | None
+
+    def applies(self, *, category: str | None, market: str | None, human: bool) -> bool:
+        if self.categories is not None and category not in self.categories:
+            return False
+        if self.markets is not None and market not in self.markets:
+            return False
+        return not (self.human is True and not human)
+
+
+@cache
+def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
+    data = yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
+    facts = []
+    for raw in data["facts"]:
+        applies = raw.get("applies") or {}
+        facts.append(Fact(
+            date=raw.get("date"), text=raw["text"], sources=tuple(raw.get("sources", ())),
+            categories=frozenset(applies["categories"]) if "categories" in applies else None,
+            markets=frozenset(applies["markets"]) if "markets" in applies else None,
+            human=applies.get("human"),
+        ))
+    facts.sort(key=lambda f: (f.date is None, f.date or date.min))
+    return data["as_of"], dict(data.get("sources") or {}), tuple(facts)
+
+
+def applicable_facts(*, category: str | None, market: str | None, human: bool):
+    """(as-of date, extra source titles, the facts that apply to this product)."""
+    as_of, sources, facts = _load()
+    chosen = [f for f in facts if f.applies(category=category, market=market, human=human)]
+    return as_of, sources, chosen
