@@ -1,0 +1,108 @@
+"""Re-vetting: a new assessment pre-filled from the last decided one, across checklist versions."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from tests.test_lots_services import approved
+from vetting.models import Assessment, AuditEntry, EvidenceDocument, VendorContact
+from vetting.services import InvalidState, NotAllowed, checklist_load_file
+from vetting.services.revetting import revetting_start
+
+pytestmark = pytest.mark.django_db
+V1 = Path(__file__).resolve().parent.parent / "vetting" / "checklists" / "v1.yaml"
+
+
+@pytest.fixture
+def decided(checklist_version, practitioner, reviewer):
+    return approved(practitioner, reviewer)
+
+
+@pytest.fixture
+def v2(tmp_path):
+    """Version 2: question 3.9 removed, the Korea GMP choice of 2.1 removed."""
+    text = V1.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"', 1)
+    text = re.sub(r'\n  - id: "3\.9"\n.*?(?=\n  - id: )', "\n", text, flags=re.S)
+    text = text.replace("          korea_gmp: Korea GMP\n", "")
+    path = tmp_path / "v2.yaml"
+    path.write_text(text, encoding="utf-8")
+    checklist_load_file(path)
+    return path
+
+
+def test_it_carries_over_the_answers_for_confirmation(decided, practitioner):
+    new = revetting_start(user=practitioner, product=decided.product)
+    assert new.revets == decided
+    assert new.number == decided.number + 1
+    old = dict(decided.answers.values_list("question_id", "value"))
+    answers = {a.question_id: a for a in new.answers.all()}
+    assert set(answers) == set(old)
+    assert {a.value == old[q] for q, a in answers.items()} == {True}
+    assert {a.source for q, a in answers.items() if q not in ("0.1", "0.2")} == {"carried_over"}
+
+
+def test_documents_are_referenced_not_copied(decided, practitioner, settings):
+    new = revetting_start(user=practitioner, product=decided.product)
+    before = list(decided.documents.filter(is_current=True).order_by("pk"))
+    after = list(new.documents.order_by("pk"))
+    assert before and len(after) == len(before)
+    assert [(d.file.name, d.sha256) for d in after] == [(d.file.name, d.sha256) for d in before]
+    stored = list((Path(settings.MEDIA_ROOT) / "evidence").rglob("*"))
+    assert len([p for p in stored if p.is_file()]) == EvidenceDocument.objects.filter(
+        assessment=decided).count()  # no new file in the storage
+
+
+def test_the_recommendation_is_evaluated_on_the_carried_answers(decided, practitioner):
+    new = revetting_start(user=practitioner, product=decided.product)
+    assert new.recommendation == decided.recommendation
+    assert new.red_count == 0
+
+
+def test_across_versions_only_questions_that_still_exist_and_still_validate(decided,
+                                                                            practitioner, v2):
+    new = revetting_start(user=practitioner, product=decided.product)
+    assert new.checklist_version.version == "2"
+    carried = set(new.answers.values_list("question_id", flat=True))
+    assert "3.9" in set(decided.answers.values_list("question_id", flat=True))
+    assert "3.9" not in carried  # the question is gone
+    assert "2.1" not in carried  # its answer (Korea GMP) is no longer a choice
+    assert "2.2" in carried
+    entry = AuditEntry.objects.filter(summary__startswith="Re-vetting of assessment").get()
+    assert sorted(entry.after["skipped"]) == ["2.1", "3.9"]
+
+
+def test_it_invites_the_vendors_primary_contact(decided, practitioner,
+                                                django_capture_on_commit_callbacks):
+    VendorContact.objects.create(vendor=decided.product.vendor, name="Lee", email="lee@v.example",
+                                 is_primary=True)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = revetting_start(user=practitioner, product=decided.product)
+    assert new.state == "awaiting_vendor"
+    assert new.invitations.get().contact.email == "lee@v.example"
+    assert mail.outbox[-1].to == ["lee@v.example"]
+    assert "your previous answers are filled in" in mail.outbox[-1].body
+
+
+def test_without_a_primary_contact_it_stays_a_draft(decided, practitioner):
+    assert revetting_start(user=practitioner, product=decided.product).state == "draft"
+
+
+def test_a_second_revetting_is_refused_while_one_is_in_progress(decided, practitioner):
+    revetting_start(user=practitioner, product=decided.product)
+    with pytest.raises(InvalidState, match="already in progress"):
+        revetting_start(user=practitioner, product=decided.product)
+    assert Assessment.objects.filter(product=decided.product).count() == 2
+
+
+def test_a_product_without_a_decision_is_not_revetted(assessment, practitioner):
+    with pytest.raises(InvalidState):
+        revetting_start(user=practitioner, product=assessment.product)
+
+
+def test_a_user_without_a_role_cannot_revet(decided, norole_user):
+    with pytest.raises(NotAllowed):
+        revetting_start(user=norole_user, product=decided.product)
+    assert Assessment.objects.filter(product=decided.product).count() == 1
