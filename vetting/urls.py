@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("vetting.urls_registry")),
     path("", include("vetting.urls_assessments")),
     path("", include("vetting.urls_review")),
+    path("", include("vetting.urls_lots")),
     path("", include("vetting.urls_reports")),
 ]

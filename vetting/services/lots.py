@@ -247,3 +247,13 @@ def lots_for_report(assessment) -> list[dict[str, Any]]:
         "resolved_at": lot.resolved_at.isoformat() if lot.resolved_at else "",
         "justification": lot.justification,
     } for lot in lots]
+
+
+def lot_coa_download_record(*, user, lot: Lot) -> None:
+    """Audit that a staff user opened or downloaded a lot's certificate of analysis."""
+    require_role(user, STAFF_ROLES, "download documents")
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.DOWNLOAD,
+                     assessment=lot.decision.assessment, obj=lot,
+                     summary=f"CoA {lot.coa_original_name} of lot {lot.lot_number} downloaded",
+                     after={"sha256": lot.coa_sha256})

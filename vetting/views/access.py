@@ -45,3 +45,12 @@ def get_assessment(user, assessment_id: int) -> Assessment:
 def get_document(user, assessment_id: int, document_id: int) -> EvidenceDocument:
     _require_staff(user)
     return get_object_or_404(EvidenceDocument, pk=document_id, assessment_id=assessment_id)
+
+
+def get_lot(user, lot_id: int):
+    from vetting.models import Lot
+
+    _require_staff(user)
+    queryset = Lot.objects.select_related("product__vendor", "decision__assessment",
+                                          "recorded_by", "resolved_by")
+    return get_object_or_404(queryset, pk=lot_id)

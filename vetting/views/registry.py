@@ -7,6 +7,7 @@ the number of rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -34,6 +35,7 @@ from vetting.models import (
 )
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services import registry as registry_services
+from vetting.services import standing as standing_services
 from vetting.services.errors import InvalidState, ServiceError
 
 from .access import get_contact, get_product, get_vendor
@@ -68,6 +70,34 @@ def attach_latest(products: list[Product]) -> list[Product]:
     return products
 
 
+def attach_standing(products: list[Product]) -> list[Product]:
+    """Set `product.current` (its Standing) for all in three queries."""
+    standings = standing_services.standings_for(products)
+    for product in products:
+        product.current = standings[product.pk]
+    return products
+
+
+def attach_vendor_standing(vendors: list[Vendor]) -> list[Vendor]:
+    """Set `vendor.standings` ([(label, badge, count)] by standing) and `vendor.lots_on_hold`
+    from all their products' standings, in a fixed number of queries."""
+    products = list(products_with_standing(Product.objects.filter(
+        vendor__in=[v.pk for v in vendors])).order_by())
+    standings = standing_services.standings_for(products)
+    for vendor in vendors:
+        mine = [standings[p.pk] for p in products if p.vendor_id == vendor.pk]
+        counts = Counter(s.code for s in mine)
+        vendor.standings = [(standing_services.LABEL[code], standing_services.BADGE[code],
+                             counts[code]) for code in SHOWN_VENDOR_STANDINGS if counts[code]]
+        vendor.lots_on_hold = sum(s.lots_on_hold for s in mine)
+    return vendors
+
+
+# The standings a vendor row counts (not assessed / in progress are in the other columns).
+SHOWN_VENDOR_STANDINGS = ("approved", "approved_with_conditions", "due_for_revetting",
+                          "suspended", "rejected")
+
+
 # Vendors
 
 @require_GET
@@ -87,8 +117,9 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     countries = sorted(set(Vendor.objects.exclude(country="").order_by()
                            .values_list("country", flat=True)),
                        key=str.casefold)
-    context = {"page": _paginate(request, vendors), "q": q, "country": country,
-               "countries": countries}
+    page = _paginate(request, vendors)
+    page.object_list = attach_vendor_standing(list(page.object_list))
+    context = {"page": page, "q": q, "country": country, "countries": countries}
     return render(request, "vetting/registry/vendor_list.html", context)
 
 
@@ -102,7 +133,7 @@ def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
     context = {
         "vendor": vendor,
         "contacts": list(vendor.contacts.all()),
-        "products": attach_latest(list(products)),
+        "products": attach_standing(attach_latest(list(products))),
         "history": list(history),
     }
     return render(request, "vetting/registry/vendor_detail.html", context)
@@ -213,7 +244,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if recommendation:
         products = products.filter(latest_recommendation=recommendation)
     page = _paginate(request, products)
-    page.object_list = attach_latest(list(page.object_list))
+    page.object_list = attach_standing(attach_latest(list(page.object_list)))
     context = {
         "page": page, "q": q, "category": category, "form": form, "standing": standing,
         "recommendation": recommendation,
@@ -234,8 +265,13 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
         newest = services.newest_checklist_version()
     except InvalidState:
         newest = None
+    today = services.clinic_today()
     context = {
         "product": product,
+        "standing": standing_services.standing_of_product(product),
+        "lots": list(product.lots.select_related("decision__assessment")
+                     .order_by("-received_on", "-pk")),
+        "today": today,
         "assessments": list(assessments),
         "checklist_versions": list(ChecklistVersion.objects.order_by("-loaded_at")),
         "newest_version": newest,

@@ -19,6 +19,7 @@ from vetting.models import (
     WorkerCheck,
 )
 from vetting.permissions import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
+from vetting.services import standing
 
 
 @never_cache
@@ -67,7 +68,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
               .order_by("-decision__signed_at", "-pk")[:10])
     counts = dict(Assessment.objects.filter(state__in=OPEN_STATES).order_by()
                   .values_list("recommendation").annotate(n=Count("pk")))
+    today = services.clinic_today()
+    due = standing.revetting_due(today=today)
+    # Ending within 30 days (the last valid day is today + 30 at the latest), not due yet.
+    soon = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1).exclude(
+        pk__in=due.values("pk"))
+    held = standing.lots_on_hold()
     context = {
+        "today": today, "today_iso": today.isoformat(),
+        "due": list(due[:DASHBOARD_LIMIT]), "due_count": due.count(),
+        "soon": list(soon[:DASHBOARD_LIMIT]),
+        "held": list(held[:DASHBOARD_LIMIT]), "held_count": held.count(),
         "mine_count": sum(mine_counts.values()),
         "mine_by_state": [
             (label, [a for a in newest if a.state == value], mine_counts.get(value, 0))

@@ -1,0 +1,161 @@
+"""Lot pages: record, page, release, reject, CoA, re-vetting; who may, methods, 404s."""
+
+import pytest
+
+from tests.conftest import PASSWORD, PDF_BYTES
+from tests.test_lots_services import SPEC, approved, lot_values, record
+from vetting.models import Assessment, AuditEntry, Lot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def decided(checklist_version, practitioner, reviewer):
+    return approved(practitioner, reviewer, spec=SPEC)
+
+
+@pytest.fixture
+def held(decided, practitioner, pdf_upload):
+    return record(practitioner, decided.product, pdf_upload, endotoxin=1.2)
+
+
+def post_lot(client, product, **changes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {k: ("" if v is None else v) for k, v in lot_values(**changes).items()}
+    data["coa"] = SimpleUploadedFile("coa.pdf", PDF_BYTES)
+    return client.post(f"/products/{product.pk}/lots/new/", data)
+
+
+def test_the_product_page_links_lots_and_shows_the_standing(client_for, practitioner, held):
+    response = client_for(practitioner).get(f"/products/{held.product_id}/")
+    content = response.content.decode()
+    assert "Lots received" in content
+    assert f'href="/lots/{held.pk}/"' in content
+    assert f'href="/products/{held.product_id}/lots/new/"' in content
+    assert "Approved until" in content
+    assert "1 lot on hold" in content
+
+
+def test_a_practitioner_records_a_good_lot(client_for, practitioner, decided):
+    response = post_lot(client_for(practitioner), decided.product)
+    lot = Lot.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/lots/{lot.pk}/"
+    assert lot.status == "usable"
+
+
+def test_a_held_lot_shows_its_reasons(client_for, practitioner, decided):
+    client = client_for(practitioner)
+    response = post_lot(client, decided.product, endotoxin=1.2)
+    page = client.get(response["Location"]).content.decode()
+    assert "On hold" in page
+    assert "Endotoxin 1.2 EU/mL is above the approved limit of 0.5 EU/mL." in page
+    assert "Release the lot" not in page  # a practitioner does not release
+
+
+def test_an_invalid_form_shows_the_errors_and_writes_nothing(client_for, practitioner, decided):
+    response = post_lot(client_for(practitioner), decided.product, quantity=0)
+    assert response.status_code == 400
+    assert Lot.objects.count() == 0
+
+
+def test_a_non_document_coa_is_refused_next_to_the_field(client_for, practitioner, decided):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {k: ("" if v is None else v) for k, v in lot_values().items()}
+    data["coa"] = SimpleUploadedFile("coa.pdf", b"<script>")
+    response = client_for(practitioner).post(f"/products/{decided.product_id}/lots/new/", data)
+    assert response.status_code == 400
+    assert "not an accepted type" in str(response.context["form"].errors["coa"])
+    assert Lot.objects.count() == 0
+
+
+def test_a_user_without_a_role_cannot_record(client_for, norole_user, decided):
+    assert post_lot(client_for(norole_user), decided.product).status_code == 403
+    assert Lot.objects.count() == 0
+
+
+def test_anonymous_goes_to_login(client_for, decided):
+    response = client_for(None).get(f"/products/{decided.product_id}/lots/new/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_unknown_product_or_lot_is_404(client_for, practitioner, reviewer, checklist_version):
+    assert client_for(practitioner).get("/products/999/lots/new/").status_code == 404
+    assert client_for(practitioner).get("/lots/999/").status_code == 404
+    assert client_for(reviewer).post("/lots/999/release/", {}).status_code == 404
+
+
+def test_a_reviewer_releases_from_the_page(client_for, reviewer, held):
+    client = client_for(reviewer)
+    assert "Release the lot" in client.get(f"/lots/{held.pk}/").content.decode()
+    response = client.post(f"/lots/{held.pk}/release/", {
+        "release-justification": "Retested at 0.3 EU/mL.", "release-password": PASSWORD})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == "released"
+
+
+def test_a_wrong_password_is_shown_next_to_it(client_for, reviewer, held):
+    response = client_for(reviewer).post(f"/lots/{held.pk}/release/", {
+        "release-justification": "Retested.", "release-password": "wrong"})
+    assert response.status_code == 400
+    assert "The password is not correct" in str(response.context["release_form"].errors)
+    held.refresh_from_db()
+    assert held.status == "on_hold"
+
+
+def test_a_reviewer_rejects_from_the_page(client_for, reviewer, held):
+    response = client_for(reviewer).post(f"/lots/{held.pk}/reject/",
+                                         {"reject-justification": "Too much endotoxin."})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == "rejected"
+
+
+@pytest.mark.parametrize("action", ["release", "reject"])
+def test_a_practitioner_cannot_resolve(client_for, practitioner, held, action):
+    count = AuditEntry.objects.count()
+    response = client_for(practitioner).post(f"/lots/{held.pk}/{action}/", {
+        f"{action}-justification": "x", f"{action}-password": PASSWORD})
+    assert response.status_code == 403
+    held.refresh_from_db()
+    assert held.status == "on_hold" and AuditEntry.objects.count() == count
+
+
+@pytest.mark.parametrize("url", ["/lots/{pk}/release/", "/lots/{pk}/reject/"])
+def test_resolving_needs_post(client_for, reviewer, held, url):
+    assert client_for(reviewer).get(url.format(pk=held.pk)).status_code == 405
+
+
+def test_the_coa_is_served_to_staff_and_audited(client_for, practitioner, held):
+    response = client_for(practitioner).get(f"/lots/{held.pk}/coa/?inline=1")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert AuditEntry.objects.order_by("-seq").first().event == "download"
+
+
+def test_the_coa_is_refused_without_a_role(client_for, norole_user, held):
+    assert client_for(norole_user).get(f"/lots/{held.pk}/coa/").status_code == 403
+
+
+def test_revetting_starts_from_the_product_page(client_for, practitioner, decided):
+    response = client_for(practitioner).post(f"/products/{decided.product_id}/revetting/")
+    new = Assessment.objects.get(revets=decided)
+    assert response.status_code == 302 and response["Location"] == f"/assessments/{new.pk}/"
+
+
+def test_revetting_needs_post_and_a_role(client_for, practitioner, norole_user, decided):
+    assert client_for(practitioner).get(
+        f"/products/{decided.product_id}/revetting/").status_code == 405
+    assert client_for(norole_user).post(
+        f"/products/{decided.product_id}/revetting/").status_code == 403
+    assert not Assessment.objects.filter(revets=decided).exists()
+
+
+def test_a_refused_revetting_shows_why(client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    response = client.post(f"/products/{assessment.product_id}/revetting/", follow=True)
+    assert "no decision to re-vet" in response.content.decode()

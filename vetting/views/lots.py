@@ -1,0 +1,177 @@
+"""Lots received (record, page, release, reject, CoA), re-vetting, and the register's CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.db.models.functions import Lower
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vetting.forms.lots import LotForm, LotRejectForm, LotReleaseForm
+from vetting.models import AssessmentState, Product
+from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
+from vetting.services import lots as lot_services
+from vetting.services import revetting, standing
+from vetting.services.errors import ServiceError
+from vetting.uploads import INLINE_TYPES
+
+from .access import get_lot, get_product
+from .registry import products_with_standing
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_product(request.user, product_id)
+    form = LotForm(request.POST or None, request.FILES or None,
+                   initial={"received_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            lot = lot_services.lot_record(user=request.user, product=product,
+                                          upload=form.cleaned_data["coa"], **form.values())
+        except ServiceError as exc:
+            if exc.field == "file":  # the upload's content, size or type
+                form.add_error("coa", exc.message)
+            else:
+                _form_error(form, exc)
+        else:
+            if lot.status == "on_hold":
+                messages.warning(request, f"Lot {lot.lot_number} is on hold: a reviewer "
+                                          "releases or rejects it.")
+            else:
+                messages.success(request, f"Lot {lot.lot_number} recorded: usable.")
+            return redirect("lot_detail", lot.pk)
+    context = {"form": form, "product": product,
+               "standing": standing.standing_of_product(product),
+               "decision": lot_services.current_decision(product)}
+    return render(request, "vetting/lots/form.html", context,
+                  status=400 if request.method == "POST" else 200)
+
+
+def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, status=200):
+    context = {
+        "lot": lot, "product": lot.product, "spec": lot.decision.approved_spec,
+        "expired": lot.expiry_date < timezone.localdate(),
+        "may_resolve": lot.status == "on_hold" and has_role(request.user, REVIEWER_ROLES),
+        "release_form": release_form or LotReleaseForm(prefix="release"),
+        "reject_form": reject_form or LotRejectForm(prefix="reject"),
+    }
+    return render(request, "vetting/lots/detail.html", context, status=status)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
+    return _detail(request, get_lot(request.user, lot_id))
+
+
+@require_POST
+@role_required(*REVIEWER_ROLES)
+def lot_release(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = get_lot(request.user, lot_id)
+    form = LotReleaseForm(request.POST, prefix="release")
+    if form.is_valid():
+        try:
+            lot_services.lot_release(user=request.user, lot=lot, **form.cleaned_data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Lot {lot.lot_number} released for use.")
+            return redirect("lot_detail", lot.pk)
+    return _detail(request, lot, release_form=form, status=400)
+
+
+@require_POST
+@role_required(*REVIEWER_ROLES)
+def lot_reject(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = get_lot(request.user, lot_id)
+    form = LotRejectForm(request.POST, prefix="reject")
+    if form.is_valid():
+        try:
+            lot_services.lot_reject(user=request.user, lot=lot, **form.cleaned_data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Lot {lot.lot_number} rejected: it is not to be used.")
+            return redirect("lot_detail", lot.pk)
+    return _detail(request, lot, reject_form=form, status=400)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def lot_coa(request: HttpRequest, lot_id: int) -> FileResponse:
+    lot = get_lot(request.user, lot_id)
+    inline = request.GET.get("inline") == "1" and lot.coa_content_type in INLINE_TYPES
+    lot_services.lot_coa_download_record(user=request.user, lot=lot)
+    response = FileResponse(lot.coa_file.open("rb"), as_attachment=not inline,
+                            filename=lot.coa_original_name, content_type=lot.coa_content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src 'self'; "
+                                           "style-src 'unsafe-inline'")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def revetting_create(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_product(request.user, product_id)
+    try:
+        assessment = revetting.revetting_start(user=request.user, product=product)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("product_detail", product.pk)
+    messages.success(request, f"Re-vetting started: assessment {assessment.number}, pre-filled "
+                              "from the last one. Confirm each carried-over answer.")
+    return redirect("assessment_detail", assessment.pk)
+
+
+# The register as CSV
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula: text starting with =, +, -, @, tab
+    or carriage return gets a leading single quote (OWASP's CSV injection advice)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+CSV_HEADER = ["vendor", "product", "category", "form", "standing", "approved until",
+              "due for re-vetting because", "lots on hold", "latest assessment"]
+CSV_BATCH = 500
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def product_export_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    products = products_with_standing(Product.objects.all()).order_by(
+        Lower("vendor__name"), Lower("name"), "pk")
+    today = timezone.localdate()
+    rows = list(products)
+    for start in range(0, len(rows), CSV_BATCH):  # a fixed number of queries per batch
+        batch = rows[start:start + CSV_BATCH]
+        standings = standing.standings_for(batch, today=today)
+        for p in batch:
+            s = standings[p.pk]
+            writer.writerow([csv_cell(v) for v in (
+                p.vendor.name, p.name, p.get_category_display(), p.get_form_display(),
+                standing.LABEL[s.code], s.until.isoformat() if s.until else "",
+                " ".join(s.reasons), s.lots_on_hold,
+                AssessmentState(p.standing).label if p.standing else "")])
+    return response
