@@ -36,6 +36,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py load_checklists
+	$(PY) manage.py issue_signing_certificate --if-missing
 	$(PY) manage.py seed_demo
 
 run: seed

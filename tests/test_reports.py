@@ -1,0 +1,262 @@
+"""Signed reports: content, signature, tampering, other CAs, rotation, idempotence, retries."""
+
+import io
+import subprocess
+
+import pytest
+from django.core.management import call_command
+
+from tests.reports import decided, issued, pdf_text, report_bytes, tool
+from vetting.models import AuditEntry, Report, SigningCertificate
+from vetting.reports import signing
+from vetting.reports.verification import verify_identifier, verify_pdf
+from vetting.services import reports as report_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def good(checklist_version, practitioner, reviewer):
+    return decided(practitioner, reviewer, approved_spec={"endotoxin_limit": 0.5})
+
+
+@pytest.fixture
+def bad(checklist_version, practitioner, reviewer):
+    return decided(practitioner, reviewer, "bad-product", outcome="rejected")
+
+
+def test_deciding_queues_one_report_with_the_chain_hash(good):
+    report = Report.objects.get(decision__assessment=good)
+    assert report.status == "queued"
+    signature = AuditEntry.objects.filter(event="signature").last()
+    assert report.audit_chain_hash == signature.hash
+    assert report.identifier.startswith("CVR-") and len(report.identifier) == 36
+
+
+def test_the_report_shows_product_decision_red_findings_and_signer(bad, tmp_path, reviewer):
+    report = issued(bad)
+    assert report.status == "ready"
+    text = pdf_text(report_bytes(report), tmp_path)
+    assert "ExoMiracle 100B Injectable" in text
+    assert "Decision: Rejected" in text
+    reds = [f for f in __import__("vetting.services", fromlist=["x"]).assessment_evaluation(
+        bad).findings if f.severity == "RED"]
+    assert reds
+    for finding in reds:
+        assert " ".join(finding.reason.split()[:6]) in text, finding.reason
+    assert reviewer.get_username() in text or report.signer_name in text
+    assert report.identifier in text
+    assert report.audit_chain_hash in text
+    assert "Regulatory context (as of 2026-11-23)" in text
+    assert "there are no FDA-approved exosome products" in text
+
+
+def test_the_signature_validates_and_the_file_verifies(good):
+    report = issued(good)
+    data = report_bytes(report)
+    verdict = verify_pdf(data)
+    assert verdict.valid, verdict.reason
+    assert verdict.first_line.startswith(f"VALID {report.identifier}")
+    assert report.sha256 and report.size == len(data)
+    assert report.file.name.startswith("reports/") and report.identifier not in report.file.name
+    assert SigningCertificate.objects.get() == report.certificate
+
+
+@pytest.mark.parametrize("fraction", [0.02, 0.25, 0.5, 0.75, 0.98])
+def test_changing_a_byte_anywhere_makes_it_invalid(good, fraction):
+    data = bytearray(report_bytes(issued(good)))
+    position = int(len(data) * fraction)
+    data[position] ^= 0x01
+    verdict = verify_pdf(bytes(data))
+    assert not verdict.valid
+    assert verdict.first_line.startswith("INVALID")
+
+
+def test_an_appended_update_is_invalid(good):
+    data = report_bytes(issued(good)) + b"\n% appended\n"
+    assert not verify_pdf(data).valid
+
+
+def test_a_report_signed_by_another_ca_is_invalid(good, tmp_path, settings):
+    report = issued(good)
+    settings.SIGNING_DIR = tmp_path / "other"
+    signing.issue_certificate()
+    from vetting.reports.pdf import render_report_pdf
+
+    foreign = signing.sign_pdf(render_report_pdf(report), loaded=signing.load_signer(),
+                               signer_name="Mallory", reason="forged", location="elsewhere",
+                               stamp_lines=["Digitally signed", "by Mallory"])
+    verdict = verify_pdf(foreign)
+    assert not verdict.valid
+
+
+def test_a_report_signed_before_a_key_rotation_stays_valid(good, bad, tmp_path, settings,
+                                                           signing_dir):
+    import shutil
+
+    first = issued(good)
+    rotated = tmp_path / "rotated"
+    shutil.copytree(signing_dir, rotated)
+    settings.SIGNING_DIR = rotated
+    signing.issue_certificate(rotate=True)
+    second = issued(bad)
+    assert first.certificate != second.certificate
+    assert SigningCertificate.objects.count() == 2
+    assert verify_pdf(report_bytes(first)).valid
+    assert verify_pdf(report_bytes(second)).valid
+
+
+def test_generation_is_idempotent(good):
+    first = issued(good)
+    again = report_services.report_generate(report_id=first.pk)
+    assert (again.sha256, again.file.name, again.attempts) == (
+        first.sha256, first.file.name, first.attempts)
+    assert AuditEntry.objects.filter(summary__contains="issued and signed").count() == 1
+
+
+def test_the_task_running_twice_issues_one_report(good):
+    from vetting.tasks import generate_report
+
+    report = Report.objects.get(decision__assessment=good)
+    generate_report.delay(report.pk)
+    generate_report.delay(report.pk)
+    report.refresh_from_db()
+    assert report.status == "ready" and report.attempts == 1
+
+
+def test_a_failure_is_recorded_and_the_task_asks_for_a_retry(good, monkeypatch):
+    from celery.exceptions import Retry
+
+    from vetting.tasks import generate_report
+
+    def broken():
+        raise signing.SigningNotConfigured("no certificate")
+
+    retries = []
+
+    def retry(exc=None, countdown=None, **kwargs):
+        retries.append((type(exc).__name__, countdown))
+        raise Retry()
+
+    monkeypatch.setattr(signing, "load_signer", broken)
+    monkeypatch.setattr(generate_report, "retry", retry)
+    report = Report.objects.get(decision__assessment=good)
+    with pytest.raises(Retry):
+        generate_report.run(report.pk)
+    assert retries == [("SigningNotConfigured", 5)]  # scheduled again with back-off
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == ("failed", 1)
+    assert "SigningNotConfigured: no certificate" in report.last_error
+
+
+def test_after_the_last_retry_the_failure_stays_recorded(good, monkeypatch, settings):
+    from vetting.tasks import generate_report
+
+    monkeypatch.setattr(signing, "load_signer", lambda: (_ for _ in ()).throw(
+        OSError("disk full")))
+    report = Report.objects.get(decision__assessment=good)
+    result = generate_report.apply(args=[report.pk], retries=settings.REPORT_TASK_MAX_RETRIES,
+                                   throw=False)
+    assert isinstance(result.result, OSError)  # no further retry: the task fails
+    report.refresh_from_db()
+    assert report.status == "failed" and "disk full" in report.last_error
+
+
+def test_a_failed_report_is_retried_by_hand(good, monkeypatch, practitioner):
+    monkeypatch.setattr(signing, "load_signer", lambda: (_ for _ in ()).throw(
+        OSError("disk full")))
+    report = Report.objects.get(decision__assessment=good)
+    with pytest.raises(OSError):
+        report_services.report_generate(report_id=report.pk)
+    monkeypatch.undo()
+    report_services.report_retry(user=practitioner, report=report)
+    assert Report.objects.get(pk=report.pk).status == "queued"
+    assert AuditEntry.objects.last().summary == f"Report {report.identifier} queued again"
+    report = report_services.report_generate(report_id=report.pk)
+    assert report.status == "ready" and report.attempts == 2
+
+
+def test_only_failed_or_queued_reports_are_retried(good, practitioner):
+    from vetting.services.errors import InvalidState
+
+    report = issued(good)
+    with pytest.raises(InvalidState):
+        report_services.report_retry(user=practitioner, report=report)
+
+
+def test_verify_by_identifier(good):
+    report = issued(good)
+    assert verify_identifier(report.identifier.lower()).valid
+    assert not verify_identifier("CVR-0000").valid
+
+
+def test_independent_tools_accept_the_signature_and_structure(good, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_bytes(issued(good)))
+    pdfsig = subprocess.run([tool("pdfsig"), str(path)], capture_output=True, text=True)
+    assert "Signature Validation: Signature is Valid." in pdfsig.stdout, pdfsig.stdout
+    assert "Total document signed" in pdfsig.stdout
+    qpdf = subprocess.run([tool("qpdf"), "--check", str(path)], capture_output=True, text=True)
+    assert qpdf.returncode == 0, qpdf.stdout + qpdf.stderr
+    assert "No syntax or stream encoding errors found" in qpdf.stdout
+
+
+def test_fonts_are_embedded(good, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_bytes(issued(good)))
+    result = subprocess.run([tool("pdffonts"), str(path)], capture_output=True, text=True)
+    rows = [line.split() for line in result.stdout.splitlines()[2:] if line.strip()]
+    assert rows
+    assert all(row[-5] == "yes" for row in rows), result.stdout  # the "emb" column
+
+
+# ------------------------------------------------------------------ commands
+
+def test_verify_report_command(good, tmp_path, capsys):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(report_bytes(issued(good)))
+    call_command("verify_report", str(path))
+    assert capsys.readouterr().out.startswith("VALID ")
+    path.write_bytes(path.read_bytes()[:-10] + b"0000000000")
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_report", str(path))
+    assert exit_.value.code == 1
+    assert capsys.readouterr().out.startswith("INVALID")
+
+
+def test_render_report_issues_and_writes_the_pdf(good, tmp_path, capsys):
+    path = tmp_path / "out.pdf"
+    call_command("render_report", str(good.pk), "--output", str(path))
+    report = Report.objects.get(decision__assessment=good)
+    assert report.status == "ready"
+    assert path.read_bytes() == report_bytes(report)
+
+
+def test_render_report_refuses_an_undecided_assessment(assessment, tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="no signed decision"):
+        call_command("render_report", str(assessment.pk), "--output", str(tmp_path / "x.pdf"))
+
+
+def test_issue_signing_certificate_refuses_to_overwrite_without_rotate(settings, tmp_path,
+                                                                      capsys):
+    from django.core.management import CommandError
+
+    settings.SIGNING_DIR = tmp_path / "fresh"
+    call_command("issue_signing_certificate")
+    out = capsys.readouterr().out
+    assert "created the local CA" in out and "SHA-256 fingerprint" in out
+    with pytest.raises(CommandError, match="use --rotate"):
+        call_command("issue_signing_certificate")
+    call_command("issue_signing_certificate", "--rotate")
+    assert len(list((tmp_path / "fresh").glob("signer-*.p12"))) == 1
+    assert oct((tmp_path / "fresh" / "ca-key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_reports_can_be_read_back_with_pyhanko(good):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(report_bytes(issued(good))))
+    signature = reader.embedded_signatures[0]
+    assert signature.field_name == "ClinicSignature"
