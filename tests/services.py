@@ -34,10 +34,14 @@ def worker_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(tmp_path: Path):
+def celery_worker(tmp_path: Path, **extra_env: str):
     """Run a real Celery worker process on the test database; always stopped by PID."""
+    from django.conf import settings
+
     name = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), "VAR_DIR": str(tmp_path / "var")}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "VAR_DIR": str(tmp_path / "var"),
+           "SIGNING_DIR": str(settings.SIGNING_DIR), "CLINIC_NAME": settings.CLINIC_NAME,
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT), **extra_env}
     log_path = tmp_path / "worker.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(

@@ -38,3 +38,25 @@ def test_healthz_reports_redis_and_postgresql_answering(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["broker"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deciding_generates_the_signed_report_in_the_worker(checklist_version, make_user,
+                                                            tmp_path):
+    from tests.reports import decided, report_bytes
+    from vetting.models import Report
+    from vetting.reports.verification import verify_pdf
+
+    practitioner = make_user("practitioner", username="pia")
+    reviewer = make_user("reviewer", username="rui")
+    with celery_worker(tmp_path) as (worker_name, log_path):
+        assessment = decided(practitioner, reviewer)  # on commit: the task goes to Redis
+
+        def ready():
+            report = Report.objects.get(decision__assessment=assessment)
+            return report if report.status == "ready" else None
+
+        report = wait_for(ready, timeout=120)
+        assert report is not None, "no report from the worker:\n" + log_path.read_text()
+    assert report.attempts == 1
+    assert verify_pdf(report_bytes(report)).valid
