@@ -124,3 +124,18 @@ def test_numbers_read_as_people_write_them():
     assert number(2e10) == "2 × 10^10"
     assert number(0.25) == "0.25"
     assert number(112.0) == "112"
+
+
+def test_spec_rows_write_numbers_for_people():
+    from vetting.lots_rules import spec_rows
+
+    rows = spec_rows(SPEC, {"endotoxin": 1.2, "particle_concentration": 2e10,
+                            "particle_method_label": "NTA", "size_mode": 112.0,
+                            "sterility_label": "Pass"})
+    assert rows == [
+        ("Endotoxin", "1.2 EU/mL", "≤ 0.5 EU/mL"),
+        ("Sterility", "Pass", "pass required"),
+        ("Particle concentration", "2 × 10^10 /mL (NTA)", "1 × 10^10 – 3 × 10^10 /mL"),
+        ("Size mode", "112 nm", "90 – 140 nm"),
+    ]
+    assert spec_rows({"size_mode_max": 140})[3] == ("Size mode", "-", "≤ 140 nm")

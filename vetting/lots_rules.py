@@ -106,3 +106,35 @@ def check_lot(spec: Mapping[str, Any], values: Mapping[str, Any], *, on_date: da
         *_in_range(spec, values.get("size_mode"), "size_mode_min", "size_mode_max",
                    "size mode", "nm"),
     ]
+
+
+def _range_text(low, high, unit: str) -> str:
+    if low is None and high is None:
+        return "-"
+    if low is not None and high is not None:
+        return f"{number(low)} – {number(high)} {unit}"
+    return f"≥ {number(low)} {unit}" if low is not None else f"≤ {number(high)} {unit}"
+
+
+def spec_rows(spec: Mapping[str, Any],
+              values: Mapping[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """(what, the lot's value, the approved value) for display, numbers written for people."""
+    spec, values = spec or {}, values or {}
+
+    def shown(name: str, unit: str) -> str:
+        value = values.get(name)
+        return "-" if value is None else f"{number(value)} {unit}"
+
+    limit = spec.get("endotoxin_limit")
+    method = values.get("particle_method_label")
+    return [
+        ("Endotoxin", shown("endotoxin", "EU/mL"),
+         f"≤ {number(limit)} EU/mL" if limit is not None else "-"),
+        ("Sterility", values.get("sterility_label", "-"),
+         "pass required" if spec.get("sterility_required") else "-"),
+        ("Particle concentration",
+         shown("particle_concentration", "/mL") + (f" ({method})" if method else ""),
+         _range_text(spec.get("particle_min"), spec.get("particle_max"), "/mL")),
+        ("Size mode", shown("size_mode", "nm"),
+         _range_text(spec.get("size_mode_min"), spec.get("size_mode_max"), "nm")),
+    ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vetting.forms.lots import LotForm, LotRejectForm, LotReleaseForm
+from vetting.lots_rules import spec_rows
 from vetting.models import AssessmentState, Product
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 from vetting.services import lots as lot_services
@@ -49,16 +50,22 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
             else:
                 messages.success(request, f"Lot {lot.lot_number} recorded: usable.")
             return redirect("lot_detail", lot.pk)
-    context = {"form": form, "product": product,
+    decision = lot_services.current_decision(product)
+    context = {"form": form, "product": product, "decision": decision,
                "standing": standing.standing_of_product(product),
-               "decision": lot_services.current_decision(product)}
+               "spec_rows": spec_rows(decision.approved_spec) if decision else []}
     return render(request, "vetting/lots/form.html", context,
                   status=400 if request.method == "POST" else 200)
 
 
 def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, status=200):
     context = {
-        "lot": lot, "product": lot.product, "spec": lot.decision.approved_spec,
+        "lot": lot, "product": lot.product,
+        "rows": spec_rows(lot.decision.approved_spec, {
+            "endotoxin": lot.endotoxin, "particle_concentration": lot.particle_concentration,
+            "size_mode": lot.size_mode, "sterility_label": lot.get_sterility_display(),
+            "particle_method_label": lot.get_particle_method_display()
+            if lot.particle_method else ""}),
         "expired": lot.expiry_date < timezone.localdate(),
         "may_resolve": lot.status == "on_hold" and has_role(request.user, REVIEWER_ROLES),
         "release_form": release_form or LotReleaseForm(prefix="release"),
