@@ -8,7 +8,8 @@ nothing: an edit here would be an unaudited edit of the record.
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.template.response import TemplateResponse
 
 from vetting import services
@@ -23,12 +24,16 @@ from vetting.models import (
     EvidenceDocument,
     ExpectedEvidence,
     Invitation,
+    Lot,
+    LotStatus,
     Product,
+    Reminder,
     Vendor,
     VendorContact,
     VendorSubmission,
     WorkerCheck,
 )
+from vetting.services import standing
 from vetting.services.errors import ServiceError
 
 
@@ -124,7 +129,8 @@ class VendorContactAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "vendor", "category", "form", "assessment_count", "created_at"]
+    list_display = ["name", "vendor", "category", "form", "assessment_count", "standing_label",
+                    "lots_on_hold", "created_at"]
     list_select_related = ["vendor"]
     list_filter = ["category", "form", "vendor"]
     search_fields = ["name", "vendor__name"]
@@ -132,7 +138,37 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(assessment_count=Count("assessments"))
+        # Everything the standing needs, as subqueries: the changelist's query count
+        # does not grow with its rows.
+        current = (Assessment.objects.filter(product=OuterRef("pk"),
+                                             state__in=standing.CURRENT_STATES)
+                   .order_by("-number"))
+        newest = Assessment.objects.filter(product=OuterRef("pk")).order_by("-number")
+        certificate = (Answer.objects.filter(assessment=OuterRef(OuterRef("pk")),
+                                             question_id=standing.CERTIFICATE_QUESTION)
+                       .annotate(expiry=KT("value__expiry_date")).values("expiry")[:1])
+        return super().get_queryset(request).annotate(
+            assessment_count=Count("assessments", distinct=True),
+            current_state=Subquery(current.values("state")[:1]),
+            current_until=Subquery(current.values("decision__valid_until")[:1]),
+            current_certificate=Subquery(
+                current.annotate(expiry=Subquery(certificate, output_field=CharField()))
+                .values("expiry")[:1], output_field=CharField()),
+            newest_state=Subquery(newest.values("state")[:1]),
+            held_count=Count("lots", distinct=True, filter=Q(lots__status=LotStatus.ON_HOLD)),
+        )
+
+    @admin.display(description="standing")
+    def standing_label(self, obj: Product) -> str:
+        return standing.product_standing(
+            current_state=obj.current_state, valid_until=obj.current_until,
+            certificate_expiry=standing.parse_day(obj.current_certificate),
+            newest_state=obj.newest_state, newest_id=0 if obj.newest_state else None,
+            today=services.clinic_today()).label
+
+    @admin.display(description="lots on hold", ordering="held_count")
+    def lots_on_hold(self, obj: Product) -> int:
+        return obj.held_count
 
     @admin.display(description="assessments", ordering="assessment_count")
     def assessment_count(self, obj: Product) -> int:
@@ -345,3 +381,31 @@ class WorkerCheckAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------- lots and reminders
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    """Recorded, released and rejected only through vetting.services.lots (audited)."""
+
+    list_display = ["lot_number", "product", "status", "received_on", "expiry_date",
+                    "recorded_by", "resolved_by"]
+    list_select_related = ["product__vendor", "recorded_by", "resolved_by"]
+    list_filter = ["status", "sterility", "storage_on_arrival"]
+    search_fields = ["lot_number", "coa_lot_number", "product__name", "product__vendor__name"]
+    date_hierarchy = "received_on"
+    fields = ["product", "decision", "lot_number", "coa_lot_number", "quantity", "received_on",
+              "expiry_date", "storage_on_arrival", "coa_original_name", "coa_sha256", "coa_size",
+              "coa_content_type", "endotoxin", "sterility", "particle_concentration",
+              "particle_method", "size_mode", "status", "hold_reasons", "recorded_by",
+              "recorded_at", "resolved_by", "resolved_at", "justification"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """The reminders sent; each (kind, object, days before) once."""
+
+    list_display = ["kind", "object_id", "days_before", "due_on", "sent_at"]
+    list_filter = ["kind", "days_before"]
