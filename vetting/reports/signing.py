@@ -9,6 +9,7 @@ B-B signatures (no timestamp authority is reachable from a clinic's network).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -154,17 +155,27 @@ class LoadedSigner:
 
 
 def load_signer() -> LoadedSigner:
-    from pyhanko.sign import signers
+    """The signing key and certificates, loaded once per worker process.
 
+    Decrypting a PKCS#12 costs a quarter of a second (its key derivation is slow on
+    purpose); the cache is keyed by the file's path, size and modification time, so a
+    rotation is picked up without restarting the workers.
+    """
     path = p12_path()
     if not path.exists():
         raise SigningNotConfigured(
             f"No signing certificate at {path}: set REPORT_SIGNING_P12 or run "
             "`python manage.py issue_signing_certificate`.")
-    data = path.read_bytes()
-    secret = passphrase()
-    key, cert, chain = pkcs12.load_key_and_certificates(data, secret)
-    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=secret)
+    stat = path.stat()
+    return _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_signer(path: str, size: int, mtime_ns: int, secret: bytes) -> LoadedSigner:
+    from pyhanko.sign import signers
+
+    key, cert, chain = pkcs12.load_key_and_certificates(Path(path).read_bytes(), secret)
+    signer = signers.SimpleSigner.load_pkcs12(path, passphrase=secret)
     return LoadedSigner(signer, cert, list(chain or []))
 
 
