@@ -127,13 +127,15 @@ if CELERY_BROKER_URL is None:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # Broadcast (remote control) messages too, or kombu writes ./control/.
+        "control_folder": str(BROKER_DIR / "control"),
     }
 if CELERY_RESULT_BACKEND is None:
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'results'}"
 
 # The embedded default keeps its state in folders that must exist before the
 # broker, the result store or SQLite can open them.
-for _folder in ("broker/queue", "broker/processed", "results", "cache"):
+for _folder in ("broker/queue", "broker/processed", "broker/control", "results", "cache"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 if REDIS_URL:
