@@ -50,6 +50,6 @@ def tool(name: str) -> str:
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     source = tmp_path / "report.pdf"
     source.write_bytes(data)
-    result = subprocess.run([tool("pdftotext"), "-layout", str(source), "-"],
+    result = subprocess.run([tool("pdftotext"), str(source), "-"],
                             capture_output=True, text=True, check=True)
     return " ".join(result.stdout.split())

@@ -260,3 +260,17 @@ def test_reports_can_be_read_back_with_pyhanko(good):
     reader = PdfFileReader(io.BytesIO(report_bytes(issued(good))))
     signature = reader.embedded_signatures[0]
     assert signature.field_name == "ClinicSignature"
+
+
+def test_lots_received_appear_in_the_products_next_report(good, practitioner, reviewer,
+                                                          pdf_upload, tmp_path):
+    from tests.test_lots_services import record
+
+    issued(good)
+    record(practitioner, good.product, pdf_upload, lot_number="HB-7001",
+           coa_lot_number="HB-7001", endotoxin=9.5)  # above the 0.5 EU/mL limit: held
+    newer = decided(practitioner, reviewer)  # the product's next assessment and decision
+    assert newer.product == good.product
+    text = pdf_text(report_bytes(issued(newer)), tmp_path)
+    assert "HB-7001" in text
+    assert "On hold" in text or "on hold" in text
