@@ -88,3 +88,10 @@ def test_invitations_are_listed_read_only_without_the_token_hash(client_for, adm
     page = client.get(f"/admin/vetting/invitation/{invitation.pk}/change/").content.decode()
     assert invitation.token_hash not in page
     assert client.get("/admin/vetting/invitation/add/").status_code == 403
+
+
+@pytest.mark.parametrize("model", ["report", "signingcertificate", "lot", "reminder"])
+def test_admin_role_sees_the_report_and_lot_pages_read_only(client_for, admin_user, model):
+    client = client_for(admin_user)
+    assert client.get(f"/admin/vetting/{model}/").status_code == 200
+    assert client.get(f"/admin/vetting/{model}/add/").status_code == 403

@@ -28,6 +28,8 @@ from vetting.models import (
     LotStatus,
     Product,
     Reminder,
+    Report,
+    SigningCertificate,
     Vendor,
     VendorContact,
     VendorSubmission,
@@ -346,6 +348,23 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_select_related = ["assessment__product", "contact"]
     search_fields = ["contact__email", "contact__name", "assessment__product__name"]
     exclude = ["token_hash"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Issued reports never change; a failed one is retried from the assessment page."""
+
+    list_display = ["identifier", "assessment", "status", "attempts", "issued_at", "sha256"]
+    list_select_related = ["assessment__product"]
+    list_filter = ["status"]
+    search_fields = ["identifier", "product_name", "vendor_name", "sha256"]
+
+
+@admin.register(SigningCertificate)
+class SigningCertificateAdmin(ReadOnlyAdmin):
+    """Every certificate this installation has signed with (kept after rotation)."""
+
+    list_display = ["subject", "fingerprint_sha256", "not_before", "not_after", "first_used_at"]
 
 
 @admin.register(AuditEntry)

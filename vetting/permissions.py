@@ -105,8 +105,8 @@ ADMIN_SITE_MODELS = {
         # Shown read-only: vetting/admin.py refuses add, change and delete whatever
         # the permission, since these change only through the services.
         "checklistversion", "assessment", "answer", "evidencedocument", "expectedevidence",
-        "vendorsubmission", "decision", "reviewcomment", "invitation", "auditentry",
-        "auditchainhead",
+        "vendorsubmission", "decision", "reviewcomment", "invitation", "report",
+        "signingcertificate", "lot", "reminder", "auditentry", "auditchainhead",
     ),
 }
 

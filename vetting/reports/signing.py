@@ -182,6 +182,24 @@ def _load_signer(path: str, size: int, mtime_ns: int, secret: bytes) -> LoadedSi
 STAMP_BOX = (56, 84, 340, 170)  # points, bottom left of the last (signature) page
 
 
+def outside_event_loop(function, *args, **kwargs):
+    """Call a pyHanko entry point that runs its own asyncio loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which fails in a thread that already
+    runs an event loop (an ASGI server, or a test driving a browser); such a call is
+    moved to a worker thread.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def _stamp_pdf(lines: list[str]) -> bytes:
     """The visible stamp as a tiny PDF drawn by WeasyPrint, so its font is embedded.
 
@@ -221,6 +239,6 @@ def sign_pdf(pdf: bytes, *, loaded: LoadedSigner, signer_name: str, reason: str,
         stamp.write(_stamp_pdf(stamp_lines))
         stamp.flush()
         style = StaticStampStyle.from_pdf_file(stamp.name, border_width=0)
-        output = signers.PdfSigner(meta, signer=loaded.signer, stamp_style=style).sign_pdf(
-            writer, bytes_reserved=16384)
+        pdf_signer = signers.PdfSigner(meta, signer=loaded.signer, stamp_style=style)
+        output = outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=16384)
     return output.getvalue()

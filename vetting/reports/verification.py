@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from vetting.models import Report, ReportStatus, SigningCertificate
+from vetting.reports.signing import outside_event_loop
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _signature_problem(data: bytes) -> str:
     moment = signature.self_reported_timestamp  # B-B: validated as of its signing time
     context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False, moment=moment)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = outside_event_loop(validate_pdf_signature, signature, context)
     except (SignatureValidationError, ValueError) as exc:
         logger.info("report signature did not validate: %s", exc)
         return "the signature does not validate"
