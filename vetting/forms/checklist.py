@@ -33,21 +33,30 @@ def form_field(field: Field) -> forms.Field:
     if field.unit:
         label = f"{label} ({field.unit})"
     common = {"label": label, "required": False, "help_text": field.help}
+    check = {"class": "form-check-input"}
     if field.type == "yn":
-        return forms.ChoiceField(choices=YN_CHOICES, widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=YN_CHOICES, widget=forms.RadioSelect(attrs=check),
+                                 **common)
     if field.type == "choice":
-        return forms.ChoiceField(choices=[("", "—"), *field.choices.items()], **common)
+        return forms.ChoiceField(choices=[("", "—"), *field.choices.items()],
+                                 widget=forms.Select(attrs={"class": "form-select"}), **common)
     if field.type == "multi":
         return forms.MultipleChoiceField(choices=list(field.choices.items()),
-                                         widget=forms.CheckboxSelectMultiple, **common)
+                                         widget=forms.CheckboxSelectMultiple(attrs=check),
+                                         **common)
+    control = {"class": "form-control"}
     if field.type == "number":
-        minimum = field.minimum
         if field.integer:
-            return forms.IntegerField(min_value=minimum, **common)
-        return forms.DecimalField(min_value=minimum, **common)
+            return forms.IntegerField(min_value=field.minimum,
+                                      widget=forms.NumberInput(attrs=control), **common)
+        return forms.DecimalField(min_value=field.minimum,
+                                  widget=forms.NumberInput(attrs={**control, "step": "any"}),
+                                  **common)
     if field.type == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common)
+        return forms.DateField(widget=forms.DateInput(attrs={**control, "type": "date"}),
+                               **common)
+    return forms.CharField(max_length=2000,
+                           widget=forms.Textarea(attrs={**control, "rows": 2}), **common)
 
 
 def json_value(value: Any) -> Any:
@@ -126,8 +135,8 @@ class DomainForm(forms.Form):
                 self.initial[name] = initial_value(field, (value or {}).get(field.name))
         if question.by == "vendor" and self.only_by is None:
             self.fields[f"{prefix(question)}__document"] = forms.ChoiceField(
-                choices=document_choices, required=False,
-                label="Entered from vendor document")
+                choices=document_choices, required=False, label="Entered from vendor document",
+                widget=forms.Select(attrs={"class": "form-select"}))
 
     def _names(self, question: Question) -> list[str]:
         start = prefix(question) + "__"

@@ -61,6 +61,19 @@ def products_with_standing(queryset: QuerySet) -> QuerySet:
     )
 
 
+def attach_newest(products: list[Product]) -> list[Product]:
+    """Set `latest_id` and `standing` (the newest assessment's id and state) on a page of
+    products with one query: annotating the whole register before paginating it made the
+    database compute them for every product (bench/pages.py)."""
+    newest = {pk: (latest_id, state) for pk, latest_id, state in
+              Product.objects.filter(pk__in=[p.pk for p in products]).order_by()
+              .annotate(latest_id=_latest("pk"), standing=_latest("state"))
+              .values_list("pk", "latest_id", "standing")}
+    for product in products:
+        product.latest_id, product.standing = newest.get(product.pk, (None, None))
+    return products
+
+
 def attach_latest(products: list[Product]) -> list[Product]:
     """Set `product.latest` (the newest assessment or None) with one query for all."""
     ids = [product.latest_id for product in products if product.latest_id]
@@ -93,6 +106,19 @@ def attach_vendor_standing(vendors: list[Vendor]) -> list[Vendor]:
     return vendors
 
 
+def attach_vendor_counts(vendors: list[Vendor]) -> list[Vendor]:
+    """Products and open assessments of a page of vendors, in two grouped queries."""
+    ids = [v.pk for v in vendors]
+    products = dict(Product.objects.filter(vendor_id__in=ids).order_by()
+                    .values_list("vendor_id").annotate(n=Count("pk")))
+    open_ = dict(Assessment.objects.filter(product__vendor_id__in=ids, state__in=OPEN_STATES)
+                 .order_by().values_list("product__vendor_id").annotate(n=Count("pk")))
+    for vendor in vendors:
+        vendor.product_count = products.get(vendor.pk, 0)
+        vendor.open_count = open_.get(vendor.pk, 0)
+    return vendors
+
+
 # The standings a vendor row counts (not assessed / in progress are in the other columns).
 SHOWN_VENDOR_STANDINGS = ("approved", "approved_with_conditions", "due_for_revetting",
                           "suspended", "rejected")
@@ -105,11 +131,7 @@ SHOWN_VENDOR_STANDINGS = ("approved", "approved_with_conditions", "due_for_revet
 def vendor_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     country = request.GET.get("country", "").strip()
-    vendors = Vendor.objects.annotate(
-        product_count=Count("products", distinct=True),
-        open_count=Count("products__assessments", distinct=True,
-                         filter=Q(products__assessments__state__in=OPEN_STATES)),
-    ).order_by(Lower("name"), "pk")
+    vendors = Vendor.objects.order_by(Lower("name"), "pk")
     if q:
         vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
     if country:
@@ -118,7 +140,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
                            .values_list("country", flat=True)),
                        key=str.casefold)
     page = _paginate(request, vendors)
-    page.object_list = attach_vendor_standing(list(page.object_list))
+    page.object_list = attach_vendor_standing(attach_vendor_counts(list(page.object_list)))
     context = {"page": page, "q": q, "country": country, "countries": countries}
     return render(request, "vetting/registry/vendor_list.html", context)
 
@@ -229,8 +251,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     form = _choice(request, "form", ProductForm.values)
     standing = _choice(request, "standing", [*AssessmentState.values, NOT_ASSESSED])
     recommendation = _choice(request, "recommendation", Recommendation.values)
-    products = products_with_standing(Product.objects.all()).order_by(
+    products = Product.objects.select_related("vendor").order_by(
         Lower("name"), Lower("vendor__name"), "pk")
+    if standing or recommendation:  # filtering needs the newest assessment of every product
+        products = products_with_standing(products)
     if q:
         products = products.filter(Q(name__icontains=q) | Q(vendor__name__icontains=q))
     if category:
@@ -244,7 +268,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if recommendation:
         products = products.filter(latest_recommendation=recommendation)
     page = _paginate(request, products)
-    page.object_list = attach_standing(attach_latest(list(page.object_list)))
+    page.object_list = attach_standing(attach_latest(attach_newest(list(page.object_list))))
     context = {
         "page": page, "q": q, "category": category, "form": form, "standing": standing,
         "recommendation": recommendation,
