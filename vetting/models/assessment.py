@@ -137,6 +137,10 @@ class Assessment(models.Model):
             models.Index(fields=["state", "-state_changed_at"]),
             models.Index(fields=["recommendation"]),
             models.Index(fields=["created_by", "state"]),
+            # Registers count a page of products' assessments by state; the dashboard
+            # counts open assessments by recommendation (bench/pages.py).
+            models.Index(fields=["product", "state"]),
+            models.Index(fields=["state", "recommendation"]),
         ]
 
     def __str__(self) -> str:

@@ -105,7 +105,8 @@ class Product(models.Model):
                 condition=models.Q(form__in=ProductForm.values), name="product_form_valid"
             ),
         ]
-        indexes = [models.Index(fields=["category"])]
+        indexes = [models.Index(fields=["category"]),
+                   models.Index(Lower("name"), "id", name="product_name_ci_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.vendor.name})"
