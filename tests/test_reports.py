@@ -274,3 +274,61 @@ def test_lots_received_appear_in_the_products_next_report(good, practitioner, re
     text = pdf_text(report_bytes(issued(newer)), tmp_path)
     assert "HB-7001" in text
     assert "On hold" in text or "on hold" in text
+
+
+def test_a_retry_double_click_queues_once(good, practitioner):
+    from vetting.services.errors import InvalidState
+
+    report = Report.objects.get(decision__assessment=good)
+    Report.objects.filter(pk=report.pk).update(status="failed")
+    report_services.report_retry(user=practitioner, report=report)
+    entries = AuditEntry.objects.count()
+    with pytest.raises(InvalidState):
+        report_services.report_retry(user=practitioner, report=report)
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_report_queued_long_ago_can_be_sent_again(good, practitioner):
+    from django.utils import timezone
+
+    report = Report.objects.get(decision__assessment=good)
+    Report.objects.filter(pk=report.pk).update(
+        queued_at=timezone.now() - timezone.timedelta(hours=1))
+    report_services.report_retry(user=practitioner, report=report)
+    assert Report.objects.get(pk=report.pk).status == "queued"
+
+
+def test_a_worker_finishing_late_never_replaces_an_issued_report(good):
+    from vetting.services.reports import _store
+
+    report = issued(good)
+    before = (report.sha256, report.file.name, report.issued_at)
+    stale_copy = Report.objects.get(pk=report.pk)
+    _store(stale_copy, b"%PDF-1.7 another rendering", signing.load_signer())
+    report.refresh_from_db()
+    assert (report.sha256, report.file.name, report.issued_at) == before
+    assert verify_pdf(report_bytes(report)).valid
+
+
+def test_a_late_failure_never_marks_an_issued_report_failed(good, monkeypatch):
+    report = issued(good)
+    Report.objects.filter(pk=report.pk).update(claimed_at=None)
+    # A second run finds nothing to claim and leaves the ready report alone.
+    again = report_services.report_generate(report_id=report.pk)
+    assert again.status == "ready" and again.sha256 == report.sha256
+
+
+def test_a_stale_generating_claim_is_taken_over(good):
+    from django.utils import timezone
+
+    report = Report.objects.get(decision__assessment=good)
+    Report.objects.filter(pk=report.pk).update(
+        status="generating", claimed_at=timezone.now() - timezone.timedelta(hours=1))
+    assert report_services.report_generate(report_id=report.pk).status == "ready"
+
+
+def test_an_issued_report_cannot_be_saved_again(good):
+    report = issued(good)
+    report.signer_name = "Someone else"
+    with pytest.raises(PermissionError):
+        report.save()

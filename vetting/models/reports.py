@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
+from django.utils import timezone
 
 from .assessment import Assessment, Decision
 
@@ -49,6 +50,10 @@ class Report(models.Model):
     status = models.CharField(max_length=20, choices=ReportStatus.choices,
                               default=ReportStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now,
+                                     help_text="When the job was last sent to the workers.")
+    claimed_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="When a worker last took the job.")
     last_error = models.TextField(blank=True)
     file = models.FileField(upload_to="reports/", max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
@@ -74,6 +79,12 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.identifier}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding and Report.objects.filter(
+                pk=self.pk, status=ReportStatus.READY).exists():
+            raise PermissionError("An issued report never changes.")
+        super().save(*args, **kwargs)
 
     def get_outcome_display_text(self) -> str:
         from .assessment import DecisionOutcome

@@ -44,11 +44,12 @@ def report_enqueue(*, decision: Decision) -> Report:
 
 def _claim(report_id: int) -> bool:
     """Take the job; a second worker (or a re-delivered task) finds nothing to do."""
-    stale = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
+    now = timezone.now()
+    stale = now - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
     claimable = Q(status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]) | Q(
-        status=ReportStatus.GENERATING, created_at__lt=stale, issued_at__isnull=True)
-    return bool(Report.objects.filter(claimable, pk=report_id).update(
-        status=ReportStatus.GENERATING, attempts=F("attempts") + 1))
+        status=ReportStatus.GENERATING, claimed_at__lt=stale)
+    return bool(Report.objects.filter(claimable, pk=report_id, issued_at__isnull=True).update(
+        status=ReportStatus.GENERATING, attempts=F("attempts") + 1, claimed_at=now))
 
 
 def report_generate(*, report_id: int) -> Report:
@@ -76,8 +77,10 @@ def report_generate(*, report_id: int) -> Report:
                          f"Report {report.identifier}"])
         _store(report, signed, loaded)
     except Exception as exc:
-        Report.objects.filter(pk=report_id).update(status=ReportStatus.FAILED,
-                                                   last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        # Only our own unfinished claim is marked failed, never an issued report.
+        Report.objects.filter(pk=report_id, status=ReportStatus.GENERATING,
+                              issued_at__isnull=True).update(
+            status=ReportStatus.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000])
         logger.exception("report %s failed", report.identifier)
         raise
     return Report.objects.get(pk=report_id)
@@ -86,8 +89,13 @@ def report_generate(*, report_id: int) -> Report:
 def _store(report: Report, signed: bytes, loaded) -> None:
     from vetting.reports import signing
 
-    name = f"reports/{secrets.token_urlsafe(24)}.pdf"  # unguessable
+    name = f"{secrets.token_urlsafe(24)}.pdf"  # unguessable; upload_to adds reports/
     with transaction.atomic():
+        # Another worker may have issued it meanwhile (a stale claim taken over): the
+        # first issued file stands, this one is dropped.
+        current = Report.objects.select_for_update().get(pk=report.pk)
+        if current.status != ReportStatus.GENERATING or current.issued_at is not None:
+            return
         certificate, _ = SigningCertificate.objects.get_or_create(
             fingerprint_sha256=signing.fingerprint(loaded.certificate),
             defaults={"subject": loaded.certificate.subject.rfc4514_string()[:300],
@@ -103,8 +111,10 @@ def _store(report: Report, signed: bytes, loaded) -> None:
         report.status = ReportStatus.READY
         report.issued_at = timezone.now()
         report.last_error = ""
-        report.save(update_fields=["file", "sha256", "size", "certificate", "status",
-                                   "issued_at", "last_error"])
+        Report.objects.filter(pk=report.pk).update(
+            file=report.file.name, sha256=report.sha256, size=report.size,
+            certificate=certificate, status=ReportStatus.READY, issued_at=report.issued_at,
+            last_error="")
         audit_record(actor=Actor.system("report generator"), event=AuditEvent.SIGNATURE,
                      assessment=report.assessment, obj=report,
                      summary=f"Report {report.identifier} issued and signed",
@@ -118,11 +128,16 @@ def report_retry(*, user, report: Report) -> Report:
 
     require_role(user, STAFF_ROLES, "retry a report")
     with transaction.atomic():
+        # A failed report, or one queued long ago whose task was lost (broker down);
+        # a fresh one is already on its way, so a double click queues nothing twice.
+        stale = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
         updated = Report.objects.filter(
-            pk=report.pk, status__in=[ReportStatus.FAILED, ReportStatus.QUEUED],
-        ).update(status=ReportStatus.QUEUED)
+            Q(status=ReportStatus.FAILED) | Q(status=ReportStatus.QUEUED, queued_at__lt=stale),
+            pk=report.pk, issued_at__isnull=True,
+        ).update(status=ReportStatus.QUEUED, queued_at=timezone.now())
         if not updated:
-            raise InvalidState("Only a queued or failed report can be sent again.")
+            raise InvalidState("Only a failed report, or one queued for more than 15 minutes, "
+                               "can be sent again.")
         audit_record(actor=Actor.for_user(user), event=AuditEvent.RECORD_CHANGE,
                      assessment=report.assessment, obj=report,
                      summary=f"Report {report.identifier} queued again")
