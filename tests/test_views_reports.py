@@ -122,6 +122,23 @@ def test_oversize_files_are_refused(client, settings):
     assert "larger than any report" in content
 
 
+def test_an_oversize_body_is_refused_before_it_is_read(client, settings):
+    settings.VERIFY_MAX_BYTES = 1024
+    response = client.generic("POST", "/verify/", b"", CONTENT_TYPE="multipart/form-data; "
+                              "boundary=x", CONTENT_LENGTH=str(50 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "nothing was read" in response.content.decode()
+
+
+def test_verification_needs_no_csrf_token(report):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/verify/", {"identifier": report.identifier})
+    assert response.status_code == 200
+    assert "This identifier belongs to a report issued here" in response.content.decode()
+
+
 def test_verification_is_rate_limited(client, settings):
     settings.VERIFY_RATE = "3/m"
     codes = [client.get("/verify/").status_code for _ in range(4)]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -86,6 +87,20 @@ def _verify_form(request: HttpRequest) -> VerifyForm:
     return VerifyForm()
 
 
+def _body_too_large(request: HttpRequest) -> bool:
+    """Judge the upload by its declared length before a byte of it is read."""
+    if request.method != "POST":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return True  # no length (chunked) or a bad one: refused, never streamed to disk
+    return length > settings.VERIFY_MAX_BYTES + 64 * 1024  # the form's own fields
+
+
+# CSRF-exempt on purpose: the check changes nothing, and Django's CSRF check would read
+# (and spool to disk) the whole body before this view could refuse an oversize one.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
@@ -93,6 +108,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     if is_ratelimited(request, group="verify", key=client_address, rate=settings.VERIFY_RATE,
                       method=["GET", "POST"], increment=True):
         response = render(request, "vetting/verify.html", {"limited": True}, status=429)
+    elif _body_too_large(request):
+        response = render(request, "vetting/verify.html", {"too_large": True,
+                                                            "form": VerifyForm()}, status=413)
     else:
         form = _verify_form(request)
         verdict, by_file = None, False
