@@ -274,9 +274,10 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"redact_portal_tokens": {"()": "clinic.log_filters.RedactPortalTokens"}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                   "formatter": "line"},
+                   "formatter": "line", "filters": ["redact_portal_tokens"]},
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
@@ -284,5 +285,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting is chatty
         "weasyprint": {"level": "WARNING"},
+        # Django's own request and runserver lines go through the redacting handler too
+        # (its default handlers would print them unfiltered).
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
