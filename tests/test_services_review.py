@@ -231,3 +231,14 @@ def test_the_specification_is_prefilled_from_the_reference_lot(good):
     assert initial["size_mode_min"] == mode * 0.75
     assert initial["endotoxin_limit"] == answers["4.3"]["limit"]
     assert initial["sterility_required"] is True
+
+
+def test_comments_are_refused_once_decided(good, reviewer):
+    from vetting.models import ReviewComment
+
+    decide(good, reviewer)
+    entries = AuditEntry.objects.count()
+    with pytest.raises(InvalidState):
+        services.review_comment_add(user=reviewer, assessment=good, question_id="3.2",
+                                    text="too late")
+    assert not ReviewComment.objects.exists() and AuditEntry.objects.count() == entries

@@ -360,3 +360,19 @@ def test_audit_history_lists_the_entries(client_for, practitioner, assessment):
     content = client_for(practitioner).get(f"/assessments/{assessment.pk}/audit/").content
     assert b"Assessment 1 of Glow Exosome Serum started" in content
     assert b"Question 0.1 answered" in content
+
+
+def test_a_malformed_checklist_version_is_404_not_500(client_for, practitioner, product,
+                                                      checklist_version):
+    response = client_for(practitioner).post(f"/products/{product.pk}/assessments/new/",
+                                             {"checklist_version": "abc"})
+    assert response.status_code == 404
+    assert not Assessment.objects.exists()
+
+
+def test_an_upload_with_a_strange_return_step_goes_to_the_first(client_for, practitioner,
+                                                                assessment):
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
+        "question_id": "4.1", "kind": "coa", "next_domain": "../admin",
+        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/0/#q4_1"

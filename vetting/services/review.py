@@ -129,15 +129,19 @@ def assessment_decide(
     require_role(user, REVIEWER_ROLES, "decide and sign")
     justification, conditions = justification.strip(), conditions.strip()
     spec = clean_spec(approved_spec)
-    with transaction.atomic():
+    with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
-        assessment_refresh(assessment=locked)  # decide on the current findings
+        assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until)
     _verify_password(user, password, assessment)
     with transaction.atomic():
+        # Checked again under the lock: the findings may have changed while the
+        # password was being checked (another request, a date rule passing midnight).
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        assessment_refresh(assessment=locked)
+        _check_decision(locked, outcome, justification, conditions, valid_until)
         decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)
         report_enqueue(decision=decision)
         for older in locked.product.assessments.filter(state__in=DECIDED_STATES).exclude(
@@ -183,6 +187,8 @@ def review_comment_add(*, user, assessment: Assessment, question_id: str, rule_i
         raise InvalidInput(f"There is no question {question_id!r}.", field="question_id")
     with transaction.atomic():
         locked = lock_assessment(assessment)
+        require_state(locked, [AssessmentState.IN_REVIEW, AssessmentState.INFORMATION_REQUESTED],
+                      "comment on findings")
         comment = ReviewComment.objects.create(assessment=locked, question_id=question_id,
                                                rule_id=rule_id[:80], text=text, author=user)
         audit_record(actor=Actor.for_user(user), event=AuditEvent.RECORD_CHANGE,

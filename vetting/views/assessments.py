@@ -39,7 +39,8 @@ def assessment_start(request: HttpRequest, product_id: int) -> HttpResponse:
     product = get_product(request.user, product_id)
     version = None
     if request.POST.get("checklist_version"):
-        version = ChecklistVersion.objects.filter(pk=request.POST["checklist_version"]).first()
+        chosen = request.POST["checklist_version"]
+        version = ChecklistVersion.objects.filter(pk=chosen).first() if chosen.isdigit() else None
         if version is None:
             raise Http404
     try:
@@ -149,7 +150,9 @@ def assessment_preview(request: HttpRequest, pk: int, domain_id: str) -> JsonRes
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment(request.user, pk)
     form = EvidenceUploadForm(request.POST, request.FILES)
-    back = request.POST.get("next_domain") or assessment.checklist.domains[0].id
+    domains = [d.id for d in assessment.checklist.domains]
+    back = request.POST.get("next_domain")
+    back = back if back in domains else domains[0]
     if not form.is_valid():
         messages.error(request, "Choose a file to upload.")
         return redirect("assessment_step", pk, back)
