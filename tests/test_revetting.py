@@ -106,3 +106,24 @@ def test_a_user_without_a_role_cannot_revet(decided, norole_user):
     with pytest.raises(NotAllowed):
         revetting_start(user=norole_user, product=decided.product)
     assert Assessment.objects.filter(product=decided.product).count() == 1
+
+
+def test_carried_over_answers_must_be_confirmed_before_review(checklist_version, practitioner,
+                                                              reviewer, client_for):
+    """Submit for review names the unconfirmed answers; saving the step confirms them."""
+    from vetting.models import AnswerSource
+    from vetting.services import InvalidState
+    from vetting.services.lifecycle import assessment_submit_for_review
+
+    old = approved(practitioner, reviewer)
+    new = revetting_start(user=practitioner, product=old.product)
+    Assessment.objects.filter(pk=new.pk).update(state="draft")
+    with pytest.raises(InvalidState, match="Confirm or update the answers carried over"):
+        assessment_submit_for_review(user=practitioner, assessment=new)
+    # The practitioner's profile answers are confirmed by saving step 0.
+    client = client_for(practitioner)
+    page = client.get(f"/assessments/{new.pk}/steps/0/")
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    client.post(f"/assessments/{new.pk}/steps/0/", data)
+    confirmed = new.answers.get(question_id="0.3")
+    assert confirmed.source == AnswerSource.PRACTITIONER

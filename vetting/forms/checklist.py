@@ -83,9 +83,10 @@ class DomainForm(forms.Form):
 
     def __init__(self, *args, checklist: Checklist, domain_id: str, stored: dict,
                  documents: list, editable: bool = True, only_by: str | None = None,
-                 **kwargs) -> None:
+                 carried: frozenset = frozenset(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.checklist = checklist
+        self.carried = carried  # question IDs whose answer was carried over, to confirm
         # only_by="vendor" (the vendor portal): only the vendor's questions and, within
         # them, only the vendor's fields; a hidden practitioner field keeps its stored value.
         self.only_by = only_by
@@ -167,7 +168,11 @@ class DomainForm(forms.Form):
             else:
                 stored = self.stored.get(question.id) or {}
                 same = {k: v for k, v in posted.items() if v is not None} == stored
-            if not same:
+            # Saving a step confirms the carried-over answers it shows: the practitioner's
+            # own in the workspace, the vendor's in the portal (only_by="vendor").
+            confirming = question.id in self.carried and question.by == (self.only_by
+                                                                          or "practitioner")
+            if not same or confirming:
                 changed.append(question)
         return changed
 

@@ -166,8 +166,9 @@ def _snapshot(assessment: Assessment, actor: Actor) -> VendorSubmission:
 
 def _no_missing_practitioner_questions(assessment: Assessment) -> None:
     checklist = assessment.checklist
+    evaluation = assessment_evaluation(assessment)
     missing = [
-        f.question_id for f in assessment_evaluation(assessment).findings
+        f.question_id for f in evaluation.findings
         if f.severity == Severity.MISSING and checklist.question(f.question_id).by == "practitioner"
     ]
     if missing:
@@ -175,6 +176,16 @@ def _no_missing_practitioner_questions(assessment: Assessment) -> None:
             "Answer the practitioner questions still missing before submitting for review: "
             + ", ".join(missing) + "."
         )
+    # A re-vetting starts from the last assessment's answers; each applicable one must be
+    # confirmed (saved again by the practitioner, or by the vendor in the portal) first.
+    applicable = set(evaluation.applicable)
+    carried = [qid for qid in assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
+               .values_list("question_id", flat=True) if qid in applicable]
+    if carried:
+        order = {q.id: n for n, q in enumerate(checklist.questions)}
+        raise InvalidState(
+            "Confirm or update the answers carried over from the previous assessment: "
+            + ", ".join(sorted(carried, key=order.get)) + ".")
 
 
 def assessment_submit_for_review(*, user, assessment: Assessment) -> Assessment:

@@ -21,7 +21,7 @@ from vetting.forms.checklist import (
     ReasonForm,
     prefix,
 )
-from vetting.models import Assessment, AssessmentState, ChecklistVersion
+from vetting.models import AnswerSource, Assessment, AssessmentState, ChecklistVersion
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services.errors import ServiceError
 from vetting.services.evaluation import current_evidence, stored_answers
@@ -71,9 +71,11 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
         raise Http404
     documents = workspace.current_documents(assessment)
     data = request.POST if request.method == "POST" else None
+    carried = frozenset(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
+                        .values_list("question_id", flat=True))
     form = DomainForm(data, checklist=checklist, domain_id=domain_id,
                       stored=stored_answers(assessment), documents=documents,
-                      editable=assessment.is_editable)
+                      editable=assessment.is_editable, carried=carried)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not assessment.is_editable:

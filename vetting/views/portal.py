@@ -29,7 +29,7 @@ from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
 from vetting.forms.checklist import DomainForm, prefix
 from vetting.forms.portal import PortalUploadForm
-from vetting.models import Invitation
+from vetting.models import AnswerSource, Invitation
 from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
@@ -181,8 +181,11 @@ def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> Htt
 
 def _step_form(invitation: Invitation, domain_id: str, data=None) -> DomainForm:
     assessment = invitation.assessment
+    carried = frozenset(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
+                        .values_list("question_id", flat=True))
     return DomainForm(data, checklist=assessment.checklist, domain_id=domain_id,
-                      stored=stored_answers(assessment), documents=[], only_by=VENDOR)
+                      stored=stored_answers(assessment), documents=[], only_by=VENDOR,
+                      carried=carried)
 
 
 def _check_domain(invitation: Invitation, domain_id: str) -> None:
