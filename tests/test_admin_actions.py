@@ -95,3 +95,33 @@ def test_admin_role_sees_the_report_and_lot_pages_read_only(client_for, admin_us
     client = client_for(admin_user)
     assert client.get(f"/admin/vetting/{model}/").status_code == 200
     assert client.get(f"/admin/vetting/{model}/add/").status_code == 403
+
+
+def test_register_edits_in_the_admin_are_audited(client_for, admin_user, product):
+    from vetting.models import AuditEntry, VendorContact
+
+    client = client_for(admin_user)
+    entries = AuditEntry.objects.count()
+    response = client.post(f"/admin/vetting/product/{product.pk}/change/", {
+        "name": "Glow Serum", "category": "exosome_ev", "form": "topical", "description": ""})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.last()
+    assert AuditEntry.objects.count() == entries + 1
+    assert entry.actor_user == admin_user and entry.after == {"name": "Glow Serum"}
+    response = client.post("/admin/vetting/vendor/add/", {
+        "name": "Nova Labs", "country": "", "website": "", "address": "", "notes": "",
+        "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
+        "contacts-0-name": "Ann", "contacts-0-email": "ann@nova.example"})
+    assert response.status_code == 302
+    contact = VendorContact.objects.get(email="ann@nova.example")
+    summaries = list(AuditEntry.objects.order_by("-seq").values_list("object_type",
+                                                                     flat=True)[:2])
+    assert sorted(summaries) == ["Vendor", "VendorContact"]
+    assert contact.vendor.created_by == admin_user
+
+
+def test_register_records_cannot_be_deleted_in_the_admin(client_for, admin_user, product):
+    response = client_for(admin_user).post(f"/admin/vetting/product/{product.pk}/delete/",
+                                           {"post": "yes"})
+    assert response.status_code == 403
+    assert type(product).objects.filter(pk=product.pk).exists()

@@ -35,7 +35,7 @@ from vetting.models import (
     VendorSubmission,
     WorkerCheck,
 )
-from vetting.services import standing
+from vetting.services import registry, standing
 from vetting.services.errors import ServiceError
 
 
@@ -60,9 +60,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------- vendor register
 
 
+class RegisterAdmin(admin.ModelAdmin):
+    """Register records are saved through vetting.services.registry (checked and audited,
+    like the app's own forms) and never deleted: assessments and the audit trail refer
+    to them."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_values(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in self.service_fields
+                if name in form.cleaned_data}
+
+    def save_model(self, request, obj, form, change):
+        saved = self.service_save(request.user, obj, self.service_values(form), change)
+        obj.pk, obj._state.adding = saved.pk, False
+        obj.refresh_from_db()
+
+
+
 class VendorContactInline(admin.TabularInline):
     model = VendorContact
     extra = 0
+    can_delete = False
     fields = ["name", "email", "phone", "role", "is_primary"]
 
 
@@ -71,7 +93,7 @@ OPEN = ["draft", "awaiting_vendor", "vendor_submitted", "in_review", "informatio
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(RegisterAdmin):
     """The register with each vendor's standing: approvals, open cases, rejections."""
 
     list_display = ["name", "country", "product_count", "approved_count", "open_count",
@@ -113,24 +135,53 @@ class VendorAdmin(admin.ModelAdmin):
     def suspended_count(self, obj: Vendor) -> int:
         return obj.suspended_count
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    service_fields = registry.VENDOR_FIELDS
+
+    def service_save(self, user, obj, values, change):
+        if change:
+            return registry.vendor_update(user=user, vendor=Vendor.objects.get(pk=obj.pk),
+                                          **values)
+        return registry.vendor_create(user=user, **values)
+
+    def save_formset(self, request, form, formset, change):
+        """Contacts added or changed inline go through the contact services too."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            if not inline.has_changed() or not inline.is_valid():
+                continue
+            values = {name: inline.cleaned_data[name] for name in registry.CONTACT_FIELDS
+                      if name in inline.cleaned_data}
+            if inline.instance.pk:
+                contact = registry.contact_update(user=request.user, contact=inline.instance,
+                                                  **values)
+                formset.changed_objects.append((contact, inline.changed_data))
+            else:
+                formset.new_objects.append(registry.contact_create(
+                    user=request.user, vendor=form.instance, **values))
 
 
 @admin.register(VendorContact)
-class VendorContactAdmin(admin.ModelAdmin):
+class VendorContactAdmin(RegisterAdmin):
     list_display = ["name", "email", "vendor", "role", "is_primary"]
     list_select_related = ["vendor"]
     list_filter = ["is_primary"]
     search_fields = ["name", "email", "vendor__name"]
     autocomplete_fields = ["vendor"]
     readonly_fields = ["created_at"]
+    service_fields = registry.CONTACT_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "vendor"] if obj else self.readonly_fields
+
+    def service_save(self, user, obj, values, change):
+        if change:
+            return registry.contact_update(user=user, contact=VendorContact.objects.get(
+                pk=obj.pk), **values)
+        return registry.contact_create(user=user, vendor=obj.vendor, **values)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(RegisterAdmin):
     list_display = ["name", "vendor", "category", "form", "assessment_count", "standing_label",
                     "lots_on_hold", "created_at"]
     list_select_related = ["vendor"]
@@ -176,10 +227,16 @@ class ProductAdmin(admin.ModelAdmin):
     def assessment_count(self, obj: Product) -> int:
         return obj.assessment_count
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    service_fields = registry.PRODUCT_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "vendor"] if obj else self.readonly_fields
+
+    def service_save(self, user, obj, values, change):
+        if change:
+            return registry.product_update(user=user, product=Product.objects.get(pk=obj.pk),
+                                           **values)
+        return registry.product_create(user=user, vendor=obj.vendor, **values)
 
 
 # ---------------------------------------------------------------- checklists and assessments
