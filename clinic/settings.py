@@ -187,6 +187,7 @@ AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"  # honours PORTAL_TRUST_X_FORWARDED_FOR
 AXES_VERBOSE = False
 
 # Sessions end after this many seconds without a request (idle timeout).

@@ -94,3 +94,17 @@ def test_password_reset_for_an_unknown_address_sends_nothing(client, practitione
     response = client.post("/accounts/password_reset/", {"email": "stranger@else.example"})
     assert response.status_code == 302  # same answer: does not reveal which addresses exist
     assert mail.outbox == []
+
+
+def test_behind_the_proxy_the_lock_out_counts_the_forwarded_address(client, practitioner,
+                                                                     settings):
+    settings.PORTAL_TRUST_X_FORWARDED_FOR = True
+    attacker = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "pia", "password": "wrong"}, **attacker)
+    assert client.post("/accounts/login/", {"username": "pia", "password": PASSWORD},
+                       **attacker).status_code == 429
+    # The practitioner, at another address behind the same proxy, still logs in.
+    response = client.post("/accounts/login/", {"username": "pia", "password": PASSWORD},
+                           HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == 302

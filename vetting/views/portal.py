@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from clinic.client_ip import client_ip
 from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
 from vetting.forms.checklist import DomainForm, prefix
@@ -42,12 +43,7 @@ VENDOR = "vendor"
 
 def client_address(group: str, request: HttpRequest) -> str:
     """The address a rate limit counts: the peer, or the one our proxy appended."""
-    if settings.PORTAL_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            # The right-most entry is the one the trusted proxy saw; the rest is hearsay.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request)
 
 
 def _limited(request: HttpRequest, group: str) -> bool:
