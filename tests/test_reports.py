@@ -332,3 +332,14 @@ def test_an_issued_report_cannot_be_saved_again(good):
     report.signer_name = "Someone else"
     with pytest.raises(PermissionError):
         report.save()
+
+
+def test_rendering_fetches_nothing(tmp_path):
+    from vetting.reports.pdf import html_to_pdf
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    pdf = html_to_pdf(f'<html lang="en"><head><title>t</title>'
+                      f'<link rel="stylesheet" href="file://{secret}"></head>'
+                      f'<body><img src="file://{secret}" alt="x"><p>ok</p></body></html>')
+    assert pdf.startswith(b"%PDF") and b"TOP-SECRET" not in pdf

@@ -13,10 +13,17 @@ def report_html(report: Report) -> str:
     return render_to_string("reports/report.html", report_context(report))
 
 
+def refuse_fetch(url: str, *args, **kwargs):
+    """Reports load nothing: no file, no network (a signed document must not pull in
+    content from elsewhere, even if a template one day lets a URL through)."""
+    raise ValueError(f"a report loads no external resource ({url[:80]})")
+
+
 def html_to_pdf(html: str) -> bytes:
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR))
+    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR),
+                               url_fetcher=refuse_fetch)
     # PDF/UA-1: tagged, with the document language and title, fonts embedded.
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
 

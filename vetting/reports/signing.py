@@ -217,7 +217,9 @@ def _stamp_pdf(lines: list[str]) -> bytes:
             f"div{{border:1.2pt solid #000;height:{height - 2}pt;padding:5pt 8pt;"
             "box-sizing:border-box}</style></head><body><div>"
             f"<b>{html.escape(lines[0])}</b><br>{body}</div></body></html>")
-    return weasyprint.HTML(string=page).write_pdf()
+    from vetting.reports.pdf import refuse_fetch
+
+    return weasyprint.HTML(string=page, url_fetcher=refuse_fetch).write_pdf()
 
 
 def sign_pdf(pdf: bytes, *, loaded: LoadedSigner, signer_name: str, reason: str,
