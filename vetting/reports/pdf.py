@@ -16,7 +16,9 @@ def report_html(report: Report) -> str:
 def refuse_fetch(url: str, *args, **kwargs):
     """Reports load nothing: no file, no network (a signed document must not pull in
     content from elsewhere, even if a template one day lets a URL through)."""
-    raise ValueError(f"a report loads no external resource ({url[:80]})")
+    from weasyprint.urls import URLFetchingError  # logged and skipped by WeasyPrint
+
+    raise URLFetchingError(f"a report loads no external resource ({url[:80]})")
 
 
 def html_to_pdf(html: str) -> bytes:
