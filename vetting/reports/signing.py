@@ -219,7 +219,7 @@ def _stamp_pdf(lines: list[str]) -> bytes:
             f"<b>{html.escape(lines[0])}</b><br>{body}</div></body></html>")
     from vetting.reports.pdf import refuse_fetch
 
-    return weasyprint.HTML(string=page, url_fetcher=refuse_fetch).write_pdf()
+    return weasyprint.HTML(string=page, url_fetcher=refuse_fetch()).write_pdf()
 
 
 def sign_pdf(pdf: bytes, *, loaded: LoadedSigner, signer_name: str, reason: str,
