@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The peer's address, or, behind the clinic's reverse proxy, the one it appended.
 
     Only with PORTAL_TRUST_X_FORWARDED_FOR=1 (gunicorn reachable only through the proxy):
@@ -18,4 +18,4 @@ def client_ip(request: HttpRequest) -> str:
         if forwarded.strip():
             # The right-most entry is the one the trusted proxy saw; the rest is hearsay.
             return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None  # None: unknown (django-axes stores NULL)

@@ -43,7 +43,7 @@ VENDOR = "vendor"
 
 def client_address(group: str, request: HttpRequest) -> str:
     """The address a rate limit counts: the peer, or the one our proxy appended."""
-    return client_ip(request)
+    return client_ip(request) or "unknown"
 
 
 def _limited(request: HttpRequest, group: str) -> bool:
