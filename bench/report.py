@@ -1,6 +1,6 @@
 """Report pipeline cost and background throughput (not run in CI).
 
-    python bench/report.py [--repeat 7] [--reports 8]
+    python bench/report.py [--repeat 7] [--reports 12] [--backend services|embedded]
 
 In a throw-away installation (PostgreSQL and Redis on this machine by default; with
 --backend embedded, SQLite and the file-system queue) it loads the demo data, then
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--reports", type=int, default=8)
+    parser.add_argument("--reports", type=int, default=12)
     parser.add_argument("--backend", choices=["embedded", "services"], default="services",
                         help="embedded: SQLite and the file-system queue; services: "
                              "PostgreSQL and Redis on this machine (default)")
@@ -161,7 +161,7 @@ def throughput(reports: list) -> None:
         for pk in ids:
             generate_report.delay(pk)
         while Report.objects.filter(pk__in=ids).exclude(status="ready").exists():
-            time.sleep(0.05)
+            time.sleep(0.1)
         parallel = time.perf_counter() - start
     finally:
         for worker in workers:
