@@ -11,8 +11,7 @@ from django.utils import timezone
 from vetting.checklist import Severity
 from vetting.models import Report
 from vetting.reports.facts import applicable_facts
-from vetting.services.evaluation import assessment_evaluation
-from vetting.views.workspace import current_documents
+from vetting.services.evaluation import assessment_evaluation, current_documents
 
 HUMAN_SOURCES = {"human_platelet_plasma", "amniotic_fluid", "other_human_cell_line"}
 # The articles' three questions: origin, safety data, mechanism of action.

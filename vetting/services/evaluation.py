@@ -46,6 +46,12 @@ def stored_answers(assessment: Assessment) -> dict[str, Any]:
     return dict(assessment.answers.values_list("question_id", "value"))
 
 
+def current_documents(assessment: Assessment) -> list:
+    """The assessment's current documents (not replaced), oldest first, with uploaders."""
+    return list(assessment.documents.filter(is_current=True)
+                .select_related("uploaded_by").order_by("uploaded_at", "pk"))
+
+
 def current_evidence(assessment: Assessment) -> dict[str, list[Evidence]]:
     """The documents the clinic holds for each question (current versions only)."""
     evidence: dict[str, list[Evidence]] = {}

@@ -11,14 +11,9 @@ from vetting.forms.checklist import DomainForm, EvidenceUploadForm, prefix
 from vetting.models import Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
-from vetting.services.evaluation import normalize_answer, stored_answers
+from vetting.services.evaluation import current_documents, normalize_answer, stored_answers
 
 SEVERITY_ORDER = [Severity.RED, Severity.AMBER, Severity.MISSING]
-
-
-def current_documents(assessment: Assessment) -> list[EvidenceDocument]:
-    return list(assessment.documents.filter(is_current=True)
-                .select_related("uploaded_by").order_by("uploaded_at", "pk"))
 
 
 def progress(assessment: Assessment, evaluation: Evaluation) -> list[dict[str, Any]]:
