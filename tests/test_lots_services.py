@@ -211,21 +211,39 @@ def test_a_reviewer_rejects_a_held_lot(held, reviewer):
 
 def test_a_resolved_lot_cannot_be_resolved_again(held, reviewer):
     lots.lot_reject(user=reviewer, lot=held, justification="Endotoxin too high.")
+    count = AuditEntry.objects.count()
     with pytest.raises(InvalidState, match="rejected, not on hold"):
         lots.lot_release(user=reviewer, lot=held, password=PASSWORD, justification="x")
+    held.refresh_from_db()
+    assert held.status == "rejected" and AuditEntry.objects.count() == count
 
 
 def test_a_usable_lot_is_not_released(decided, practitioner, reviewer, pdf_upload):
     lot = record(practitioner, decided.product, pdf_upload)
+    count = AuditEntry.objects.count()
+    with pytest.raises(InvalidState, match="usable, not on hold"):
+        lots.lot_release(user=reviewer, lot=lot, password=PASSWORD, justification="x")
+    lot.refresh_from_db()
+    assert lot.status == "usable" and AuditEntry.objects.count() == count
+
+
+def test_a_usable_lot_is_not_rejected(decided, practitioner, reviewer, pdf_upload):
+    lot = record(practitioner, decided.product, pdf_upload)
+    count = AuditEntry.objects.count()
     with pytest.raises(InvalidState, match="usable, not on hold"):
         lots.lot_reject(user=reviewer, lot=lot, justification="x")
+    lot.refresh_from_db()
+    assert lot.status == "usable" and AuditEntry.objects.count() == count
 
 
 def test_an_expired_held_lot_cannot_be_released(decided, practitioner, reviewer, pdf_upload):
     lot = record(practitioner, decided.product, pdf_upload,
                  expiry_date=services.clinic_today() - timedelta(days=1))
+    count = AuditEntry.objects.count()
     with pytest.raises(InvalidState, match="An expired lot cannot be released"):
         lots.lot_release(user=reviewer, lot=lot, password=PASSWORD, justification="x")
+    lot.refresh_from_db()
+    assert lot.status == "on_hold" and AuditEntry.objects.count() == count
 
 
 # For the report

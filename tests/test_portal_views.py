@@ -326,6 +326,7 @@ def test_an_upload_without_a_file_is_refused(client, token):
                                                      "domain": "4"})
     assert response.status_code == 400
     assert "Choose a file" in response.content.decode()
+    assert not EvidenceDocument.objects.exists()
 
 
 # ------------------------------------------------------------------ submit

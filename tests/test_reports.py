@@ -180,8 +180,11 @@ def test_only_failed_or_queued_reports_are_retried(good, practitioner):
     from vetting.services.errors import InvalidState
 
     report = issued(good)
+    entries = AuditEntry.objects.count()
     with pytest.raises(InvalidState):
         report_services.report_retry(user=practitioner, report=report)
+    assert Report.objects.get(pk=report.pk).status == "ready"
+    assert AuditEntry.objects.count() == entries
 
 
 def test_verify_by_identifier(good):

@@ -98,8 +98,11 @@ def test_a_second_revetting_is_refused_while_one_is_in_progress(decided, practit
 
 
 def test_a_product_without_a_decision_is_not_revetted(assessment, practitioner):
+    entries = AuditEntry.objects.count()
     with pytest.raises(InvalidState):
         revetting_start(user=practitioner, product=assessment.product)
+    assert Assessment.objects.filter(product=assessment.product).count() == 1
+    assert AuditEntry.objects.count() == entries
 
 
 def test_a_user_without_a_role_cannot_revet(decided, norole_user):
