@@ -136,3 +136,17 @@ def test_export_is_audited_as_a_download(assessment, reviewer):
     services.assessment_export(user=reviewer, assessment=assessment)
     entry = AuditEntry.objects.last()
     assert (entry.event, entry.actor_user) == ("download", reviewer)
+
+
+def test_a_document_of_another_kind_is_not_linked(assessment, practitioner, pdf_upload):
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    digest = hashlib.sha256(PDF_BYTES).hexdigest()
+    result = services.assessment_import(user=practitioner, assessment=assessment, data={
+        "checklist_version": "1", "answers": {},
+        "evidence": {"6.4": [{"name": "tox.pdf", "kind": "toxicology", "sha256": digest}]}})
+    document.refresh_from_db()
+    assert document.question_ids == ["4.1"]  # a CoA is not the toxicology report
+    assert result.matched_documents == 0 and len(result.expected_documents) == 1
+    entry = AuditEntry.objects.filter(event="import").get()
+    assert entry.after["matched"] == [] and entry.after["expected"][0]["question"] == "6.4"

@@ -72,9 +72,10 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
         audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
                      assessment=assessment, obj=assessment,
                      summary=f"Dossier imported: {len(exported['answers'])} answers, "
-                             f"{matched} documents matched, {len(expected)} expected",
-                     after={"answers": sorted(exported["answers"]), "expected": expected})
-    return ImportResult(len(exported["answers"]), matched, expected)
+                             f"{len(matched)} documents matched, {len(expected)} expected",
+                     after={"answers": sorted(exported["answers"]), "matched": matched,
+                            "expected": expected})
+    return ImportResult(len(exported["answers"]), len(matched), expected)
 
 
 def _only(checklist):
@@ -88,18 +89,18 @@ def _only(checklist):
     return lookup
 
 
-def _import_evidence(assessment: Assessment, evidence: dict) -> tuple[int, list[dict]]:
-    """Link documents the clinic holds (same SHA-256); list the others as expected."""
+def _import_evidence(assessment: Assessment, evidence: dict) -> tuple[list[dict], list[dict]]:
+    """Link documents the clinic holds (same SHA-256 and kind); list the others as expected."""
     by_hash = {d.sha256: d for d in assessment.documents.filter(is_current=True)}
-    matched, expected = 0, []
+    matched, expected = [], []
     for qid, items in evidence.items():
         for item in items:
             document = by_hash.get(item["sha256"])
-            if document is not None:
+            if document is not None and document.kind == item["kind"]:
                 if qid not in document.question_ids:
                     document.question_ids = [*document.question_ids, qid]
                     document.save(update_fields=["question_ids"])
-                matched += 1
+                matched.append({"question": qid, "document": document.pk, **item})
                 continue
             ExpectedEvidence.objects.get_or_create(
                 assessment=assessment, question_id=qid, sha256=item["sha256"],
