@@ -67,6 +67,9 @@ def _test_settings(settings, tmp_path, signing_dir):
     settings.REPORT_SIGNING_P12 = None
     settings.REPORT_SIGNING_PASSPHRASE = None
     settings.CLINIC_NAME = "Test Clinic"
+    from django.core.cache import cache
+
+    cache.clear()  # rate limits and signing lock-outs start afresh in every test
 
 
 PASSWORD = "correct-horse-battery-9"

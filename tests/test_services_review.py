@@ -242,3 +242,14 @@ def test_comments_are_refused_once_decided(good, reviewer):
         services.review_comment_add(user=reviewer, assessment=good, question_id="3.2",
                                     text="too late")
     assert not ReviewComment.objects.exists() and AuditEntry.objects.count() == entries
+
+
+def test_signing_locks_after_repeated_wrong_passwords(good, reviewer, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        with pytest.raises(NotAllowed, match="password is not correct"):
+            decide(good, reviewer, password="guess")
+    before = unchanged(good)
+    with pytest.raises(NotAllowed, match="signing is locked for 15 minutes"):
+        decide(good, reviewer)  # even the right password, while locked
+    assert unchanged(good) == before
+    assert good.state == "in_review"

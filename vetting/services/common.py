@@ -29,3 +29,27 @@ def require_state(assessment: Assessment, states: Iterable[str], action: str) ->
     if assessment.state not in states:
         label = AssessmentState(assessment.state).label.lower()
         raise InvalidState(f"You cannot {action}: the assessment is {label}.")
+
+
+SIGNING_LOCKOUT_SECONDS = 15 * 60
+
+
+def password_confirms(user, password: str) -> bool:
+    """Re-entered password for a signature; too many wrong ones lock signing for a while.
+
+    The login lock-out does not cover this check, so a stolen session could otherwise
+    guess the signer's password here without limit.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    key = f"signing-failures:{user.pk}"
+    if cache.get(key, 0) >= settings.AXES_FAILURE_LIMIT:
+        raise NotAllowed("Too many wrong passwords: signing is locked for 15 minutes.",
+                         field="password")
+    if user.check_password(password or ""):
+        cache.delete(key)
+        return True
+    cache.add(key, 0, SIGNING_LOCKOUT_SECONDS)
+    cache.incr(key)
+    return False

@@ -31,7 +31,7 @@ from vetting.models import (
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES
 from vetting.uploads import inspect_upload
 
-from .common import require_role
+from .common import password_confirms, require_role
 from .errors import InvalidInput, InvalidState, NotAllowed
 from .evaluation import clinic_today, stored_answers
 from .standing import CURRENT_STATES, Code, parse_day, product_standing
@@ -163,7 +163,7 @@ def _justification(text: str, action: str) -> str:
 
 
 def _verify_password(user, password: str, lot: Lot) -> None:
-    if user.check_password(password or ""):
+    if password_confirms(user, password):
         return
     # The refused release is audited in its own transaction: it must stay on record.
     with transaction.atomic():

@@ -23,7 +23,7 @@ from vetting.models import (
 )
 from vetting.permissions import REVIEWER_ROLES
 
-from .common import lock_assessment, require_role, require_state
+from .common import lock_assessment, password_confirms, require_role, require_state
 from .errors import InvalidInput, NotAllowed
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
 from .lifecycle import assessment_supersede
@@ -103,7 +103,7 @@ def _check_decision(assessment, outcome, justification, conditions, valid_until)
 
 
 def _verify_password(user, password: str, assessment: Assessment) -> None:
-    if user.check_password(password or ""):
+    if password_confirms(user, password):
         return
     # The refused signature is audited in its own transaction: it must stay on record.
     with transaction.atomic():
