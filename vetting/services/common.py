@@ -53,3 +53,20 @@ def password_confirms(user, password: str) -> bool:
     cache.add(key, 0, SIGNING_LOCKOUT_SECONDS)
     cache.incr(key)
     return False
+
+
+def require_signing_password(user, password: str, *, assessment, obj, summary: str,
+                             after: dict, refused: str) -> None:
+    """Refuse a signature without the right password, auditing the refusal."""
+    from django.db import transaction
+
+    from vetting.audit import Actor, audit_record
+    from vetting.models import AuditEvent
+
+    if password_confirms(user, password):
+        return
+    # Audited in its own transaction: the refusal must stay on record.
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE,
+                     assessment=assessment, obj=obj, summary=summary, after=after)
+    raise NotAllowed(refused, field="password")

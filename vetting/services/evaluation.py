@@ -46,6 +46,14 @@ def stored_answers(assessment: Assessment) -> dict[str, Any]:
     return dict(assessment.answers.values_list("question_id", "value"))
 
 
+def carried_over_ids(assessment: Assessment) -> frozenset[str]:
+    """Question IDs whose answer was carried over from the last assessment, to confirm."""
+    from vetting.models import AnswerSource
+
+    return frozenset(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
+                     .values_list("question_id", flat=True))
+
+
 def current_documents(assessment: Assessment) -> list:
     """The assessment's current documents (not replaced), oldest first, with uploaders."""
     return list(assessment.documents.filter(is_current=True)

@@ -31,8 +31,8 @@ from vetting.models import (
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES
 from vetting.uploads import inspect_upload
 
-from .common import password_confirms, require_role
-from .errors import InvalidInput, InvalidState, NotAllowed
+from .common import require_role, require_signing_password
+from .errors import InvalidInput, InvalidState
 from .evaluation import clinic_today, stored_answers
 from .standing import CURRENT_STATES, Code, parse_day, product_standing
 
@@ -163,15 +163,11 @@ def _justification(text: str, action: str) -> str:
 
 
 def _verify_password(user, password: str, lot: Lot) -> None:
-    if password_confirms(user, password):
-        return
-    # The refused release is audited in its own transaction: it must stay on record.
-    with transaction.atomic():
-        audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE,
-                     assessment=lot.decision.assessment, obj=lot,
-                     summary=f"Release of lot {lot.lot_number} refused: wrong password",
-                     after={"released": False})
-    raise NotAllowed("The password is not correct; the lot was not released.", field="password")
+    require_signing_password(
+        user, password, assessment=lot.decision.assessment, obj=lot,
+        summary=f"Release of lot {lot.lot_number} refused: wrong password",
+        after={"released": False},
+        refused="The password is not correct; the lot was not released.")
 
 
 def _check_releasable(lot: Lot) -> None:

@@ -23,8 +23,8 @@ from vetting.models import (
 )
 from vetting.permissions import REVIEWER_ROLES
 
-from .common import lock_assessment, password_confirms, require_role, require_state
-from .errors import InvalidInput, NotAllowed
+from .common import lock_assessment, require_role, require_signing_password, require_state
+from .errors import InvalidInput
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
 from .lifecycle import assessment_supersede
 from .reports import report_enqueue
@@ -103,15 +103,10 @@ def _check_decision(assessment, outcome, justification, conditions, valid_until)
 
 
 def _verify_password(user, password: str, assessment: Assessment) -> None:
-    if password_confirms(user, password):
-        return
-    # The refused signature is audited in its own transaction: it must stay on record.
-    with transaction.atomic():
-        audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE,
-                     assessment=assessment, obj=assessment,
-                     summary="Signature refused: wrong password", after={"signed": False})
-    raise NotAllowed("The password is not correct; the decision was not signed.",
-                     field="password")
+    require_signing_password(
+        user, password, assessment=assessment, obj=assessment,
+        summary="Signature refused: wrong password", after={"signed": False},
+        refused="The password is not correct; the decision was not signed.")
 
 
 def assessment_decide(

@@ -21,12 +21,12 @@ from vetting.forms.checklist import (
     ReasonForm,
     prefix,
 )
-from vetting.models import AnswerSource, Assessment, AssessmentState, ChecklistVersion
+from vetting.models import Assessment, AssessmentState, ChecklistVersion
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services.errors import ServiceError
-from vetting.services.evaluation import current_evidence, stored_answers
-from vetting.uploads import INLINE_TYPES
+from vetting.services.evaluation import carried_over_ids, current_evidence, stored_answers
 from vetting.views.access import get_assessment, get_document, get_product
+from vetting.views.files import stored_file_response
 
 from . import workspace
 
@@ -71,11 +71,9 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
         raise Http404
     documents = workspace.current_documents(assessment)
     data = request.POST if request.method == "POST" else None
-    carried = frozenset(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
-                        .values_list("question_id", flat=True))
     form = DomainForm(data, checklist=checklist, domain_id=domain_id,
                       stored=stored_answers(assessment), documents=documents,
-                      editable=assessment.is_editable, carried=carried)
+                      editable=assessment.is_editable, carried=carried_over_ids(assessment))
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not assessment.is_editable:
@@ -179,16 +177,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def evidence_download(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
     document = get_document(request.user, pk, document_id)
-    inline = request.GET.get("inline") == "1" and document.content_type in INLINE_TYPES
     services.evidence_download_record(user=request.user, document=document)
-    response = FileResponse(document.file.open("rb"), as_attachment=not inline,
-                            filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; " \
-                                          "style-src 'unsafe-inline'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(request, document.file, filename=document.original_name,
+                                content_type=document.content_type)
 
 
 @require_GET

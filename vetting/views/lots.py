@@ -18,9 +18,9 @@ from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_requ
 from vetting.services import lots as lot_services
 from vetting.services import revetting, standing
 from vetting.services.errors import ServiceError
-from vetting.uploads import INLINE_TYPES
 
 from .access import get_lot, get_product
+from .files import stored_file_response
 from .registry import products_with_standing
 
 
@@ -116,15 +116,9 @@ def lot_reject(request: HttpRequest, lot_id: int) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def lot_coa(request: HttpRequest, lot_id: int) -> FileResponse:
     lot = get_lot(request.user, lot_id)
-    inline = request.GET.get("inline") == "1" and lot.coa_content_type in INLINE_TYPES
     lot_services.lot_coa_download_record(user=request.user, lot=lot)
-    response = FileResponse(lot.coa_file.open("rb"), as_attachment=not inline,
-                            filename=lot.coa_original_name, content_type=lot.coa_content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src 'self'; "
-                                           "style-src 'unsafe-inline'")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(request, lot.coa_file, filename=lot.coa_original_name,
+                                content_type=lot.coa_content_type)
 
 
 @require_POST

@@ -30,11 +30,11 @@ from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
 from vetting.forms.checklist import DomainForm, prefix
 from vetting.forms.portal import PortalUploadForm
-from vetting.models import AnswerSource, Invitation
+from vetting.models import Invitation
 from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
-from vetting.services.evaluation import current_evidence, stored_answers
+from vetting.services.evaluation import carried_over_ids, current_evidence, stored_answers
 
 from . import workspace
 
@@ -177,11 +177,9 @@ def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> Htt
 
 def _step_form(invitation: Invitation, domain_id: str, data=None) -> DomainForm:
     assessment = invitation.assessment
-    carried = frozenset(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
-                        .values_list("question_id", flat=True))
     return DomainForm(data, checklist=assessment.checklist, domain_id=domain_id,
                       stored=stored_answers(assessment), documents=[], only_by=VENDOR,
-                      carried=carried)
+                      carried=carried_over_ids(assessment))
 
 
 def _check_domain(invitation: Invitation, domain_id: str) -> None:
