@@ -1,11 +1,14 @@
 """A product's standing: the pure rule, expiry at the boundaries, and time zones."""
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 import pytest
 
 from tests.test_lots_services import approved, record
+from vetting import services
+from vetting.models import Decision
 from vetting.services import standing
 from vetting.services.standing import Code, product_standing
 
@@ -136,3 +139,43 @@ def test_an_expired_gmp_certificate_makes_the_product_due(checklist_version, pra
         assert s.code == Code.DUE
         assert s.reasons == ("The GMP certificate expired: its last valid day was 2028-03-09.",)
         assert [a.pk for a in standing.revetting_due()] == [decided.pk]
+
+
+@pytest.mark.django_db
+def test_a_decision_stores_the_certificate_expiry_and_the_day_its_approval_lapses(
+        checklist_version, practitioner, reviewer):
+    # The example's GMP certificate (2.2) expires 2028-03-09.
+    short = approved(practitioner, reviewer, valid_days=30).decision
+    assert short.certificate_expiry == date(2028, 3, 9)
+    assert short.lapses_on == short.valid_until
+
+
+@pytest.mark.django_db
+def test_an_approval_lapses_with_the_certificate_when_that_ends_first(
+        checklist_version, practitioner, reviewer):
+    decision = approved(practitioner, reviewer, valid_days=365 * 5).decision
+    assert decision.certificate_expiry == date(2028, 3, 9)
+    assert decision.lapses_on == date(2028, 3, 9)
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_the_dates_of_decisions_signed_before(decided):
+    from django.apps import apps
+
+    copy_dates = importlib.import_module("vetting.migrations.0013_decision_lapse_dates").copy_dates
+    Decision.objects.filter(pk=decided.decision.pk).update(certificate_expiry=None,
+                                                           lapses_on=None)
+    copy_dates(apps, None)
+    decision = Decision.objects.get(pk=decided.decision.pk)
+    assert decision.certificate_expiry == date(2028, 3, 9)
+    assert decision.lapses_on == min(decision.valid_until, date(2028, 3, 9))
+
+
+@pytest.mark.django_db
+def test_standings_carry_the_newest_assessment(decided, practitioner):
+    revetting = services.assessment_create(user=practitioner, product=decided.product)
+    s = standing.standings_for([decided.product.pk])[decided.product.pk]
+    assert s.code == Code.APPROVED and s.current_id == decided.pk
+    assert s.open_id == revetting.pk
+    assert (s.newest.pk, s.newest.number, s.newest.state) == (revetting.pk, 2, "draft")
+    assert s.newest.get_state_display() == "Draft"

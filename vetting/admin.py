@@ -8,8 +8,7 @@ nothing: an edit here would be an unaudited edit of the record.
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import CharField, Count, OuterRef, Q, Subquery
-from django.db.models.fields.json import KT
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.response import TemplateResponse
 
 from vetting import services
@@ -197,16 +196,11 @@ class ProductAdmin(RegisterAdmin):
                                              state__in=standing.CURRENT_STATES)
                    .order_by("-number"))
         newest = Assessment.objects.filter(product=OuterRef("pk")).order_by("-number")
-        certificate = (Answer.objects.filter(assessment=OuterRef(OuterRef("pk")),
-                                             question_id=standing.CERTIFICATE_QUESTION)
-                       .annotate(expiry=KT("value__expiry_date")).values("expiry")[:1])
         return super().get_queryset(request).annotate(
             assessment_count=Count("assessments", distinct=True),
             current_state=Subquery(current.values("state")[:1]),
             current_until=Subquery(current.values("decision__valid_until")[:1]),
-            current_certificate=Subquery(
-                current.annotate(expiry=Subquery(certificate, output_field=CharField()))
-                .values("expiry")[:1], output_field=CharField()),
+            current_certificate=Subquery(current.values("decision__certificate_expiry")[:1]),
             newest_state=Subquery(newest.values("state")[:1]),
             held_count=Count("lots", distinct=True, filter=Q(lots__status=LotStatus.ON_HOLD)),
         )
@@ -215,7 +209,7 @@ class ProductAdmin(RegisterAdmin):
     def standing_label(self, obj: Product) -> str:
         return standing.product_standing(
             current_state=obj.current_state, valid_until=obj.current_until,
-            certificate_expiry=standing.parse_day(obj.current_certificate),
+            certificate_expiry=obj.current_certificate,
             newest_state=obj.newest_state, newest_id=0 if obj.newest_state else None,
             today=services.clinic_today()).label
 

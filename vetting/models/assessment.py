@@ -318,6 +318,15 @@ class Decision(models.Model):
     conditions = models.TextField(blank=True)
     justification = models.TextField(blank=True)
     valid_until = models.DateField(null=True, blank=True, help_text="Last valid day.")
+    # Copied from the answer to question 2.2 when signed (the answers of a decided assessment
+    # never change), so that registers and the dashboard find what lapses by an index.
+    certificate_expiry = models.DateField(
+        null=True, blank=True, help_text="The GMP certificate's last valid day, as answered."
+    )
+    lapses_on = models.DateField(
+        null=True, blank=True, db_index=True,
+        help_text="The earlier of valid_until and certificate_expiry: the approval's last day.",
+    )
     approved_spec = models.JSONField(
         default=dict, blank=True, help_text="The specification later lots must meet."
     )
@@ -338,6 +347,7 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["-signed_at"], name="decision_signed_at_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome__in=DecisionOutcome.values),

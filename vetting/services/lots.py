@@ -33,8 +33,8 @@ from vetting.uploads import inspect_upload
 
 from .common import require_role, require_signing_password
 from .errors import InvalidInput, InvalidState
-from .evaluation import clinic_today, stored_answers
-from .standing import CURRENT_STATES, Code, parse_day, product_standing
+from .evaluation import clinic_today
+from .standing import CURRENT_STATES, Code, product_standing
 
 NUMBERS = {"endotoxin": "endotoxin result", "particle_concentration": "particle concentration",
            "size_mode": "size mode"}
@@ -51,9 +51,8 @@ def current_decision(product: Product) -> Decision | None:
 def standing_reasons(decision: Decision, *, today: date) -> list[str]:
     """Why no lot of this product may be used today, whatever its CoA says."""
     assessment = decision.assessment
-    certificate = parse_day((stored_answers(assessment).get("2.2") or {}).get("expiry_date"))
     standing = product_standing(current_state=assessment.state, valid_until=decision.valid_until,
-                                certificate_expiry=certificate, today=today)
+                                certificate_expiry=decision.certificate_expiry, today=today)
     if standing.code == Code.SUSPENDED:
         return [f"The product's approval is suspended ({assessment.closing_reason}): "
                 "its lots may not be used."]

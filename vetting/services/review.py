@@ -28,6 +28,7 @@ from .errors import InvalidInput
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
 from .lifecycle import assessment_supersede
 from .reports import report_enqueue
+from .standing import certificate_expiry_of, last_valid_day
 
 # The outcome each recommendation points to; deciding otherwise needs a justification.
 EXPECTED_OUTCOME = {
@@ -150,9 +151,11 @@ def _sign(assessment, user, outcome, justification, conditions, valid_until, spe
     until = valid_until.isoformat() if valid_until else ""
     fields = {"outcome": outcome, "justification": justification, "conditions": conditions,
               "valid_until": until, "approved_spec": spec}
+    certificate = certificate_expiry_of(assessment)
     decision = Decision.objects.create(
         assessment=assessment, outcome=outcome, conditions=conditions,
         justification=justification, valid_until=valid_until, approved_spec=spec,
+        certificate_expiry=certificate, lapses_on=last_valid_day(valid_until, certificate),
         recommendation=assessment.recommendation, red_count=assessment.red_count,
         amber_count=assessment.amber_count, missing_count=assessment.missing_count,
         signed_by=user, signer_name=user.get_full_name() or user.get_username(),

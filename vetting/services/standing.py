@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
+from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from vetting.models import (
     OPEN_STATES,
     USABLE_LOT_STATUSES,
-    Answer,
     Assessment,
     AssessmentState,
     Lot,
@@ -88,7 +86,8 @@ class Standing:
     current_id: int | None = None  # the assessment whose decision stands
     open_id: int | None = None  # an assessment in progress (e.g. the re-vetting)
     days_left: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    # The product's newest assessment (state, recommendation and counts only), for registers.
+    newest: Assessment | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -161,49 +160,61 @@ def product_standing(
 # --------------------------------------------------------------- fetching, per page
 
 
-def certificate_expiry_subquery() -> Subquery:
-    """The ISO expiry date of question 2.2's answer, for annotating an assessment queryset."""
-    answers = Answer.objects.filter(assessment=OuterRef("pk"), question_id=CERTIFICATE_QUESTION)
-    return Subquery(answers.annotate(expiry=KT("value__expiry_date")).values("expiry")[:1],
-                    output_field=CharField())
+def certificate_expiry_of(assessment: Assessment) -> date | None:
+    """The GMP certificate's last valid day as answered to question 2.2 (None if not a date)."""
+    value = (assessment.answers.filter(question_id=CERTIFICATE_QUESTION)
+             .values_list("value", flat=True).first())
+    return parse_day(value.get("expiry_date")) if isinstance(value, dict) else None
 
 
-def standings_for(products: Iterable, *, today: date | None = None) -> dict[int, Standing]:
-    """Standings of products annotated with `latest_id` and `standing` (the newest
-    assessment's id and state, see views.registry.products_with_standing): three queries."""
-    products = list(products)
+def last_valid_day(*days: date | None) -> date | None:
+    """The earliest of the dates given (the approval lapses at the first to end)."""
+    return min((d for d in days if d), default=None)
+
+
+# What a register row shows of a product's newest assessment.
+NEWEST_FIELDS = ("pk", "number", "state", "recommendation", "red_count", "amber_count",
+                 "missing_count")
+
+
+def standings_for(product_ids: Iterable[int], *, today: date | None = None
+                  ) -> dict[int, Standing]:
+    """Standings of products, each with its newest assessment, in two queries: every
+    assessment's few columns with its decision's dates, and the lots on hold. Values, not
+    model instances: a register page has a hundred of them."""
+    ids = list(product_ids)
     today = today or clinic_today()
-    ids = [p.pk for p in products]
-    current: dict[int, Assessment] = {}
-    for a in (Assessment.objects.filter(product_id__in=ids, state__in=CURRENT_STATES)
-              .annotate(certificate_expiry=certificate_expiry_subquery())
-              .select_related("decision").order_by("product_id", "-number")):
-        current.setdefault(a.product_id, a)
+    newest: dict[int, tuple] = {}
+    current: dict[int, tuple] = {}
+    rows = (Assessment.objects.filter(product_id__in=ids).order_by("product_id", "-number")
+            .values_list("product_id", *NEWEST_FIELDS, "decision__valid_until",
+                         "decision__certificate_expiry"))
+    for product_id, *row in rows:
+        newest.setdefault(product_id, row)
+        if row[2] in CURRENT_STATES:
+            current.setdefault(product_id, row)
     held = dict(Lot.objects.filter(product_id__in=ids, status=LotStatus.ON_HOLD).order_by()
                 .values_list("product_id").annotate(n=Count("pk")))
     result = {}
-    for p in products:
-        a = current.get(p.pk)
-        decision = getattr(a, "decision", None) if a else None
-        result[p.pk] = product_standing(
-            current_state=a.state if a else None, current_id=a.pk if a else None,
-            valid_until=decision.valid_until if decision else None,
-            certificate_expiry=parse_day(a.certificate_expiry) if a else None,
-            newest_state=getattr(p, "standing", None), newest_id=getattr(p, "latest_id", None),
-            lots_on_hold=held.get(p.pk, 0), today=today)
+    for pk in ids:
+        now, top = current.get(pk), newest.get(pk)
+        latest = Assessment(**dict(zip(NEWEST_FIELDS, top[:-2], strict=True))) if top else None
+        standing = product_standing(
+            current_state=now[2] if now else None, current_id=now[0] if now else None,
+            valid_until=now[-2] if now else None, certificate_expiry=now[-1] if now else None,
+            newest_state=top[2] if top else None, newest_id=top[0] if top else None,
+            lots_on_hold=held.get(pk, 0), today=today)
+        result[pk] = replace(standing, newest=latest)
     return result
 
 
 def standing_of_product(product) -> Standing:
-    """One product's standing (its newest assessment looked up here)."""
-    newest = product.assessments.order_by("-number").values("pk", "state").first() or {}
-    product.latest_id, product.standing = newest.get("pk"), newest.get("state")
-    return standings_for([product])[product.pk]
+    """One product's standing."""
+    return standings_for([product.pk])[product.pk]
 
 
 def approved_assessments() -> QuerySet:
     return (Assessment.objects.filter(state__in=APPROVED_STATES)
-            .annotate(certificate_expiry=certificate_expiry_subquery())
             .select_related("product__vendor", "decision", "created_by"))
 
 
@@ -211,10 +222,8 @@ def revetting_due(*, today: date | None = None, within_days: int = 0) -> QuerySe
     """Approved assessments whose validity or certificate ends before today + within_days
     (0: those already due for re-vetting), soonest first."""
     horizon = (today or clinic_today()) + timedelta(days=within_days)
-    # An ISO date compares as text in the JSON answer (both backends): "2026-01-31" < ...
-    due = Q(decision__valid_until__lt=horizon) | (
-        Q(certificate_expiry__lt=horizon.isoformat()) & ~Q(certificate_expiry=""))
-    return approved_assessments().filter(due).order_by("decision__valid_until", "pk")
+    return (approved_assessments().filter(decision__lapses_on__lt=horizon)
+            .order_by("decision__lapses_on", "pk"))
 
 
 def lots_on_hold() -> QuerySet:
@@ -249,13 +258,14 @@ def expiring(*, today: date, within_days: int = max(REMINDER_DAYS)) -> list[Due]
     """Decisions, GMP certificates and usable lots whose last valid day is within the window."""
     horizon = today + timedelta(days=within_days)
     items = []
-    for a in approved_assessments():
+    # An approval's dates are all on or after the earlier one, which lapses_on holds.
+    for a in approved_assessments().filter(decision__lapses_on__lte=horizon):
         product, owner = a.product, a.created_by
         until = a.decision.valid_until
         if until and today <= until <= horizon:
             items.append(Due(ReminderKind.DECISION, a.decision.pk, until,
                              f"The approval of {product.name}", product, owner))
-        certificate = parse_day(a.certificate_expiry)
+        certificate = a.decision.certificate_expiry
         if certificate and today <= certificate <= horizon:
             items.append(Due(ReminderKind.CERTIFICATE, a.pk, certificate,
                              f"The GMP certificate behind {product.name}", product, owner))

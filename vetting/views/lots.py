@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vetting.forms.lots import LotForm, LotRejectForm, LotReleaseForm
 from vetting.lots_rules import spec_rows
-from vetting.models import AssessmentState, Product
+from vetting.models import Product
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 from vetting.services import lots as lot_services
 from vetting.services import revetting, standing
@@ -21,7 +21,6 @@ from vetting.services.errors import ServiceError
 
 from .access import get_lot, get_product
 from .files import stored_file_response
-from .registry import products_with_standing
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -161,18 +160,18 @@ def product_export_csv(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
     writer.writerow(CSV_HEADER)
-    products = products_with_standing(Product.objects.all()).order_by(
+    products = Product.objects.select_related("vendor").order_by(
         Lower("vendor__name"), Lower("name"), "pk")
     today = timezone.localdate()
     rows = list(products)
     for start in range(0, len(rows), CSV_BATCH):  # a fixed number of queries per batch
         batch = rows[start:start + CSV_BATCH]
-        standings = standing.standings_for(batch, today=today)
+        standings = standing.standings_for((p.pk for p in batch), today=today)
         for p in batch:
             s = standings[p.pk]
             writer.writerow([csv_cell(v) for v in (
                 p.vendor.name, p.name, p.get_category_display(), p.get_form_display(),
                 standing.LABEL[s.code], s.until.isoformat() if s.until else "",
                 " ".join(s.reasons), s.lots_on_hold,
-                AssessmentState(p.standing).label if p.standing else "")])
+                s.newest.get_state_display() if s.newest else "")])
     return response

@@ -54,60 +54,27 @@ def _latest(field: str) -> Subquery:
     return Subquery(newest.values(field)[:1])
 
 
-def products_with_standing(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("vendor").annotate(
-        latest_id=_latest("pk"), standing=_latest("state"),
-        latest_recommendation=_latest("recommendation"),
-    )
-
-
-def attach_newest(products: list[Product]) -> list[Product]:
-    """Set `latest_id` and `standing` (the newest assessment's id and state) on a page of
-    products with one query: annotating the whole register before paginating it made the
-    database compute them for every product (bench/pages.py)."""
-    newest = {pk: (latest_id, state) for pk, latest_id, state in
-              Product.objects.filter(pk__in=[p.pk for p in products]).order_by()
-              .annotate(latest_id=_latest("pk"), standing=_latest("state"))
-              .values_list("pk", "latest_id", "standing")}
-    for product in products:
-        product.latest_id, product.standing = newest.get(product.pk, (None, None))
-    return products
-
-
-def attach_latest(products: list[Product]) -> list[Product]:
-    """Set `product.latest` (the newest assessment or None) with one query for all."""
-    ids = [product.latest_id for product in products if product.latest_id]
-    latest = Assessment.objects.in_bulk(ids) if ids else {}
-    for product in products:
-        product.latest = latest.get(product.latest_id)
-    return products
+def with_newest(queryset: QuerySet) -> QuerySet:
+    """Products annotated with their newest assessment's id, state and recommendation, to
+    filter on (a page of products gets them from standings_for instead)."""
+    return queryset.annotate(latest_id=_latest("pk"), newest_state=_latest("state"),
+                             latest_recommendation=_latest("recommendation"))
 
 
 def attach_standing(products: list[Product]) -> list[Product]:
-    """Set `product.current` (its Standing) for all in three queries."""
-    standings = standing_services.standings_for(products)
+    """Set `product.current` (its Standing) and `product.latest` (its newest assessment or
+    None) on a page of products, in two queries for all."""
+    standings = standing_services.standings_for(p.pk for p in products)
     for product in products:
         product.current = standings[product.pk]
+        product.latest = product.current.newest
     return products
 
 
-def attach_vendor_standing(vendors: list[Vendor]) -> list[Vendor]:
-    """Set `vendor.standings` ([(label, badge, count)] by standing) and `vendor.lots_on_hold`
-    from all their products' standings, in a fixed number of queries."""
-    products = list(products_with_standing(Product.objects.filter(
-        vendor__in=[v.pk for v in vendors])).order_by())
-    standings = standing_services.standings_for(products)
-    for vendor in vendors:
-        mine = [standings[p.pk] for p in products if p.vendor_id == vendor.pk]
-        counts = Counter(s.code for s in mine)
-        vendor.standings = [(standing_services.LABEL[code], standing_services.BADGE[code],
-                             counts[code]) for code in SHOWN_VENDOR_STANDINGS if counts[code]]
-        vendor.lots_on_hold = sum(s.lots_on_hold for s in mine)
-    return vendors
-
-
-def attach_vendor_counts(vendors: list[Vendor]) -> list[Vendor]:
-    """Products and open assessments of a page of vendors, in two grouped queries."""
+def attach_vendor_summary(vendors: list[Vendor]) -> list[Vendor]:
+    """Set, on a page of vendors, `product_count`, `open_count` (open assessments),
+    `standings` ([(label, badge, count)] by standing of their products) and
+    `lots_on_hold`, in four queries for all."""
     owner = dict(Product.objects.filter(vendor_id__in=[v.pk for v in vendors]).order_by()
                  .values_list("pk", "vendor_id"))
     # Filtering by the products' ids (not by a join on the vendor) lets the database use
@@ -115,12 +82,22 @@ def attach_vendor_counts(vendors: list[Vendor]) -> list[Vendor]:
     open_by_product = (Assessment.objects.filter(product_id__in=list(owner),
                                                  state__in=OPEN_STATES)
                        .order_by().values_list("product_id").annotate(n=Count("pk")))
+    standings = standing_services.standings_for(owner)
     products, open_ = Counter(owner.values()), Counter()
     for product_id, count in open_by_product:
         open_[owner[product_id]] += count
+    codes: dict[int, Counter] = {v.pk: Counter() for v in vendors}
+    held = Counter()
+    for product_id, vendor_id in owner.items():
+        codes[vendor_id][standings[product_id].code] += 1
+        held[vendor_id] += standings[product_id].lots_on_hold
     for vendor in vendors:
         vendor.product_count = products[vendor.pk]
         vendor.open_count = open_[vendor.pk]
+        counts = codes[vendor.pk]
+        vendor.standings = [(standing_services.LABEL[code], standing_services.BADGE[code],
+                             counts[code]) for code in SHOWN_VENDOR_STANDINGS if counts[code]]
+        vendor.lots_on_hold = held[vendor.pk]
     return vendors
 
 
@@ -141,11 +118,10 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
     if country:
         vendors = vendors.filter(country__iexact=country)
-    countries = sorted(set(Vendor.objects.exclude(country="").order_by()
-                           .values_list("country", flat=True)),
-                       key=str.casefold)
+    countries = sorted(Vendor.objects.exclude(country="").order_by()
+                       .values_list("country", flat=True).distinct(), key=str.casefold)
     page = _paginate(request, vendors)
-    page.object_list = attach_vendor_standing(attach_vendor_counts(list(page.object_list)))
+    page.object_list = attach_vendor_summary(list(page.object_list))
     context = {"page": page, "q": q, "country": country, "countries": countries}
     return render(request, "vetting/registry/vendor_list.html", context)
 
@@ -154,13 +130,13 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
     vendor = get_vendor(request.user, vendor_id)
-    products = products_with_standing(vendor.products.all()).order_by(Lower("name"), "pk")
+    products = vendor.products.order_by(Lower("name"), "pk")
     history = (Assessment.objects.filter(product__vendor=vendor)
                .select_related("product", "decision").order_by("-created_at", "-pk"))
     context = {
         "vendor": vendor,
         "contacts": list(vendor.contacts.all()),
-        "products": attach_standing(attach_latest(list(products))),
+        "products": attach_standing(list(products)),
         "history": list(history),
     }
     return render(request, "vetting/registry/vendor_detail.html", context)
@@ -259,7 +235,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     # By name only (an index serves it); the vendor shows beside same-named products.
     products = Product.objects.select_related("vendor").order_by(Lower("name"), "pk")
     if standing or recommendation:  # filtering needs the newest assessment of every product
-        products = products_with_standing(products)
+        products = with_newest(products)
     if q:
         products = products.filter(Q(name__icontains=q) | Q(vendor__name__icontains=q))
     if category:
@@ -269,11 +245,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if standing == NOT_ASSESSED:
         products = products.filter(latest_id__isnull=True)
     elif standing:
-        products = products.filter(standing=standing)
+        products = products.filter(newest_state=standing)
     if recommendation:
         products = products.filter(latest_recommendation=recommendation)
     page = _paginate(request, products)
-    page.object_list = attach_standing(attach_latest(attach_newest(list(page.object_list))))
+    page.object_list = attach_standing(list(page.object_list))
     context = {
         "page": page, "q": q, "category": category, "form": form, "standing": standing,
         "recommendation": recommendation,
