@@ -86,23 +86,37 @@ def run_child(args) -> None:
     measure(ids, args.repeat)
 
 
+PRACTITIONERS = 40  # a clinic group; the measuring user is one of them
+DECIDED = {"approved": "approved", "approved_with_conditions": "approved_with_conditions",
+           "rejected": "rejected", "superseded": "approved", "suspended": "approved"}
+
+
 def populate(n_vendors: int, n_assessments: int) -> dict:
+    from datetime import timedelta
+
     from django.contrib.auth.models import Group, User
     from django.db import transaction
+    from django.utils import timezone
 
     from vetting.models import (
         Answer,
         Assessment,
         AssessmentState,
         ChecklistVersion,
+        Decision,
         Product,
         Recommendation,
         Vendor,
     )
 
     rng = random.Random(20261124)
-    user = User.objects.create_user("bench", password="bench-password-1")
-    user.groups.add(Group.objects.get(name="practitioner"))
+    practitioner = Group.objects.get(name="practitioner")
+    owners = [User.objects.create_user("bench" if i == 0 else f"practitioner{i:02d}",
+                                       password="bench-password-1")
+              for i in range(PRACTITIONERS)]
+    for owner in owners:
+        owner.groups.add(practitioner)
+    user = owners[0]
     version = ChecklistVersion.objects.get()
     categories = ["exosome_ev", "conditioned_medium", "plant_vesicles", "pdrn", "platelet_derived"]
     n_products = max(1, n_assessments // 2)
@@ -120,7 +134,7 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
         states, recommendations = AssessmentState.values, Recommendation.values
         Assessment.objects.bulk_create(
             [Assessment(product_id=product_ids[i % len(product_ids)], number=i // n_products + 1,
-                        checklist_version=version, created_by=user,
+                        checklist_version=version, created_by=rng.choice(owners),
                         state=rng.choice(states), recommendation=rng.choice(recommendations),
                         red_count=rng.randint(0, 5), amber_count=rng.randint(0, 9),
                         missing_count=rng.randint(0, 40))
@@ -142,6 +156,26 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
                 Answer.objects.bulk_create(answers)
                 answers = []
         Answer.objects.bulk_create(answers)
+        # Every decided assessment has its signed decision: lapsed, lapsing soon or later.
+        today, signed = timezone.localdate(), timezone.now()
+        decisions = []
+        for pk, state in Assessment.objects.filter(state__in=DECIDED).values_list("pk", "state"):
+            until = today + timedelta(days=rng.randint(-120, 720))
+            certificate = today + timedelta(days=rng.randint(-60, 1500))
+            decisions.append(Decision(
+                assessment_id=pk, outcome=DECIDED[state], valid_until=until,
+                certificate_expiry=certificate, lapses_on=min(until, certificate),
+                recommendation="no_objections", red_count=0, amber_count=0, missing_count=0,
+                signed_by=user, signer_name="Bench Reviewer", signer_role="Reviewer",
+                signed_at=signed - timedelta(minutes=rng.randint(0, 500_000)),
+                meaning="bench", content_sha256="0" * 64))
+        Decision.objects.bulk_create(decisions, batch_size=2000)
+    # The planner statistics a running database has (PostgreSQL's autovacuum gathers them
+    # after such inserts; on SQLite the nightly vetting.refresh_planner_statistics task).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     sample = Assessment.objects.filter(state="draft").select_related("product").first()
     return {"user": user, "vendor": vendor_ids[len(vendor_ids) // 2],
             "product": sample.product_id, "assessment": sample.pk}

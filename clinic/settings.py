@@ -163,6 +163,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                          "schedule": crontab(hour=5, minute=0)},
     "weekly-digest": {"task": "vetting.send_weekly_digest",
                       "schedule": crontab(hour=5, minute=30, day_of_week="mon")},
+    # SQLite only (PostgreSQL's autovacuum does its own): the planner's statistics.
+    "planner-statistics": {"task": "vetting.refresh_planner_statistics",
+                           "schedule": crontab(hour=4, minute=30)},
 }
 CELERY_TIMEZONE = "UTC"
 HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 2, minimum=1)

@@ -132,3 +132,16 @@ def test_the_digest_lists_what_is_due_in_the_next_30_days(decided):
     body = mail.outbox[0].body
     assert f"The approval of {decided.product.name}" in body
     assert "Due for re-vetting now (0)" in body
+
+
+def test_the_nightly_task_refreshes_the_planner_statistics_on_sqlite_only(decided):
+    from django.db import connection
+
+    from vetting.tasks_reminders import refresh_planner_statistics
+
+    ran = refresh_planner_statistics.delay().get()
+    assert ran == (connection.vendor == "sqlite")
+    if ran:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'vetting_assessment'")
+            assert cursor.fetchone()[0] > 0

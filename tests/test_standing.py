@@ -179,3 +179,25 @@ def test_standings_carry_the_newest_assessment(decided, practitioner):
     assert s.open_id == revetting.pk
     assert (s.newest.pk, s.newest.number, s.newest.state) == (revetting.pk, 2, "draft")
     assert s.newest.get_state_display() == "Draft"
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_digest_say_when_the_gmp_certificate_ends(
+        checklist_version, practitioner, reviewer, client_for):
+    from django.core import mail
+
+    from vetting.tasks_reminders import send_weekly_digest
+
+    decided = approved(practitioner, reviewer, valid_days=365 * 5)
+    with frozen(datetime(2028, 2, 20, 12, tzinfo=UTC)):  # ends within 30 days
+        content = client_for(practitioner).get("/").content.decode()
+    assert "GMP certificate until 2028-03-09" in content
+    with frozen(datetime(2028, 3, 10, 12, tzinfo=UTC)):  # ended yesterday
+        content = client_for(practitioner).get("/").content.decode()
+        mail.outbox.clear()
+        assert send_weekly_digest.delay().get() == 1
+    assert "GMP certificate ended 2028-03-09" in content
+    assert "approval ended" not in content
+    assert f"{decided.product.name} ({decided.product.vendor.name}): approval until" in (
+        mail.outbox[0].body)
+    assert "GMP certificate until 2028-03-09" in mail.outbox[0].body

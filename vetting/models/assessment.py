@@ -136,7 +136,9 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["state", "-state_changed_at"]),
             models.Index(fields=["recommendation"]),
-            models.Index(fields=["created_by", "state"]),
+            # The dashboard's counts and newest per state of one user's assessments.
+            models.Index(fields=["created_by", "state", "-state_changed_at"],
+                         name="assessment_owner_state_idx"),
             # Registers count a page of products' assessments by state; the dashboard
             # counts open assessments by recommendation (bench/pages.py).
             models.Index(fields=["product", "state"]),

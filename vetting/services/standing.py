@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -33,6 +33,7 @@ from vetting.models import (
     AssessmentState,
     Lot,
     LotStatus,
+    Recommendation,
     Reminder,
     ReminderKind,
 )
@@ -87,7 +88,7 @@ class Standing:
     open_id: int | None = None  # an assessment in progress (e.g. the re-vetting)
     days_left: int | None = None
     # The product's newest assessment (state, recommendation and counts only), for registers.
-    newest: Assessment | None = field(default=None, compare=False)
+    newest: Newest | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -172,9 +173,32 @@ def last_valid_day(*days: date | None) -> date | None:
     return min((d for d in days if d), default=None)
 
 
-# What a register row shows of a product's newest assessment.
-NEWEST_FIELDS = ("pk", "number", "state", "recommendation", "red_count", "amber_count",
-                 "missing_count")
+@dataclass(frozen=True)
+class Newest:
+    """What a register row shows of a product's newest assessment (a model instance per row
+    cost more than the rest of the row)."""
+
+    pk: int
+    number: int
+    state: str
+    recommendation: str
+    red_count: int
+    amber_count: int
+    missing_count: int
+
+    # As a model's get_FOO_display: the value itself when it is not a choice.
+    def get_state_display(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    def get_recommendation_display(self) -> str:
+        return RECOMMENDATION_LABELS.get(self.recommendation, self.recommendation)
+
+
+STATE_LABELS = dict(S.choices)
+RECOMMENDATION_LABELS = dict(Recommendation.choices)
+
+
+NEWEST_FIELDS = tuple(f.name for f in fields(Newest))
 
 
 def standings_for(product_ids: Iterable[int], *, today: date | None = None
@@ -198,7 +222,7 @@ def standings_for(product_ids: Iterable[int], *, today: date | None = None
     result = {}
     for pk in ids:
         now, top = current.get(pk), newest.get(pk)
-        latest = Assessment(**dict(zip(NEWEST_FIELDS, top[:-2], strict=True))) if top else None
+        latest = Newest(*top[:-2]) if top else None
         standing = product_standing(
             current_state=now[2] if now else None, current_id=now[0] if now else None,
             valid_until=now[-2] if now else None, certificate_expiry=now[-1] if now else None,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -10,10 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vetting import health, services
 from vetting.models import (
-    DECIDED_STATES,
     OPEN_STATES,
     Assessment,
     AssessmentState,
+    Decision,
     InformationRequestTarget,
     Recommendation,
     WorkerCheck,
@@ -36,59 +37,73 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
-# What waits for the practitioner who started an assessment: the vendor has
-# answered, or a reviewer sent it back to them.
-WAITING_FOR_PRACTITIONER = Q(state=AssessmentState.VENDOR_SUBMITTED) | Q(
-    state=AssessmentState.INFORMATION_REQUESTED,
-    information_requested_from=InformationRequestTarget.PRACTITIONER,
-)
 DASHBOARD_LIMIT = 10  # newest assessments shown per state
 DASHBOARD_WAITING_LIMIT = 25
-RECENT_DECISION_STATES = (*DECIDED_STATES, AssessmentState.SUPERSEDED, AssessmentState.SUSPENDED)
+
+
+def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list, int]:
+    """What waits for this user, oldest first (what has waited longest comes first), and
+    how many: their assessments the vendor has answered or a reviewer sent back to them,
+    and for a reviewer every assessment in review. One query per kind, each served in
+    order by an index, merged here: one query with OR sorted all of them."""
+    S = AssessmentState
+    oldest = ("state_changed_at", "pk")
+    limit = DASHBOARD_WAITING_LIMIT
+    sent_back = mine.filter(state=S.INFORMATION_REQUESTED,
+                            information_requested_from=InformationRequestTarget.PRACTITIONER)
+    kinds = [(mine.filter(state=S.VENDOR_SUBMITTED), mine_counts.get(S.VENDOR_SUBMITTED, 0)),
+             (sent_back, None)]
+    if has_role(user, REVIEWER_ROLES):
+        kinds.append((Assessment.objects.select_related("product__vendor")
+                      .filter(state=S.IN_REVIEW), None))
+    items, total = [], 0
+    for queryset, count in kinds:
+        total += queryset.count() if count is None else count
+        items += queryset.order_by(*oldest)[:limit]
+    items.sort(key=lambda a: (a.state_changed_at, a.pk))
+    return items[:limit], total
 
 
 @require_GET
 @role_required(*STAFF_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assessments = Assessment.objects.select_related("product__vendor")
-    mine = assessments.filter(created_by=user, state__in=OPEN_STATES)
-    mine_counts = dict(mine.order_by().values_list("state").annotate(n=Count("pk")))
-    # The newest few per state, in one query: a dashboard lists, it does not page.
-    newest = list(mine.annotate(rank=Window(
-        RowNumber(), partition_by=[F("state")],
-        order_by=[F("state_changed_at").desc(), F("pk").desc()],
-    )).filter(rank__lte=DASHBOARD_LIMIT).order_by("-state_changed_at", "-pk"))
-    waiting_filter = Q(created_by=user) & WAITING_FOR_PRACTITIONER
-    if has_role(user, REVIEWER_ROLES):
-        waiting_filter |= Q(state=AssessmentState.IN_REVIEW)
-    waiting = assessments.filter(waiting_filter)
-    recent = (assessments.select_related("decision")
-              .filter(state__in=RECENT_DECISION_STATES, decision__isnull=False)
-              .order_by("-decision__signed_at", "-pk")[:10])
-    counts = dict(Assessment.objects.filter(state__in=OPEN_STATES).order_by()
-                  .values_list("recommendation").annotate(n=Count("pk")))
+    mine = Assessment.objects.select_related("product__vendor").filter(created_by=user)
+    mine_counts = dict(mine.filter(state__in=OPEN_STATES).order_by().values_list("state")
+                       .annotate(n=Count("pk")))
+    # The newest few per state, each from the (created_by, state, state_changed_at) index.
+    newest = {state: list(mine.filter(state=state).order_by("-state_changed_at", "-pk")
+                          [:DASHBOARD_LIMIT])
+              for state in OPEN_STATES if mine_counts.get(state)}
+    waiting, waiting_count = waiting_for(user, mine, mine_counts)
+    # Every decided assessment has its decision: newest first, by the signed_at index.
+    recent = [decision.assessment for decision in Decision.objects.select_related(
+        "assessment__product__vendor").order_by("-signed_at", "-pk")[:10]]
+    # Grouped as the (state, recommendation) index is ordered, then summed here.
+    counts = Counter()
+    for _state, value, n in (Assessment.objects.filter(state__in=OPEN_STATES).order_by()
+                             .values_list("state", "recommendation").annotate(n=Count("pk"))):
+        counts[value] += n
     today = services.clinic_today()
     due = standing.revetting_due(today=today)
     # Ending within 30 days (the last valid day is today + 30 at the latest), not due yet.
-    soon = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1).exclude(
-        pk__in=due.values("pk"))
+    soon = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1).filter(
+        decision__lapses_on__gte=today)
     held = standing.lots_on_hold()
     context = {
-        "today": today, "today_iso": today.isoformat(),
+        "today": today,
         "due": list(due[:DASHBOARD_LIMIT]), "due_count": due.count(),
         "soon": list(soon[:DASHBOARD_LIMIT]),
         "held": list(held[:DASHBOARD_LIMIT]), "held_count": held.count(),
         "mine_count": sum(mine_counts.values()),
         "mine_by_state": [
-            (label, [a for a in newest if a.state == value], mine_counts.get(value, 0))
+            (label, newest.get(value, []), mine_counts.get(value, 0))
             for value, label in AssessmentState.choices if value in OPEN_STATES
         ],
-        # Oldest first: what has waited longest comes first.
-        "waiting": list(waiting.order_by("state_changed_at", "pk")[:DASHBOARD_WAITING_LIMIT]),
-        "waiting_count": waiting.count(),
-        "recent": list(recent),
-        "by_recommendation": [(value, label, counts.get(value, 0))
+        "waiting": waiting,
+        "waiting_count": waiting_count,
+        "recent": recent,
+        "by_recommendation": [(value, label, counts[value])
                               for value, label in Recommendation.choices],
         "limit": DASHBOARD_LIMIT,
     }

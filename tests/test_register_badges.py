@@ -1,0 +1,58 @@
+"""The register's badges drawn by template tags: what they show, and that they escape."""
+
+from datetime import date
+from types import SimpleNamespace
+
+from vetting.services.standing import Newest, product_standing
+from vetting.templatetags.register_badges import (
+    assessment_badges,
+    finding_counts,
+    standing_badges,
+)
+
+TODAY = date(2026, 6, 15)
+
+
+def test_an_approval_ending_soon_with_a_revetting_and_lots_on_hold():
+    s = product_standing(current_state="approved", current_id=1, valid_until=date(2026, 6, 16),
+                         newest_state="draft", newest_id=2, lots_on_hold=2, today=TODAY)
+    assert standing_badges(s) == (
+        '<span class="badge text-bg-success">Approved until 2026-06-16</span> '
+        '<span class="badge text-bg-light border text-nowrap">1 day left</span> '
+        '<span class="badge text-bg-light border">re-vetting in progress</span> '
+        '<span class="badge text-bg-warning">2 lots on hold</span>')
+
+
+def test_the_last_day_and_a_single_lot():
+    s = product_standing(current_state="approved", current_id=1, valid_until=TODAY,
+                         lots_on_hold=1, today=TODAY)
+    html = standing_badges(s)
+    assert "last day today" in html and "1 lot on hold" in html
+    assert "re-vetting" not in html
+
+
+def test_an_assessment_in_progress_is_not_called_a_revetting():
+    s = product_standing(current_state=None, newest_state="draft", newest_id=2, today=TODAY)
+    assert standing_badges(s) == (
+        '<span class="badge text-bg-secondary">Assessment in progress</span>')
+
+
+def test_assessment_badges_show_state_recommendation_and_counts():
+    a = Newest(pk=1, number=1, state="in_review", recommendation="do_not_approve",
+               red_count=2, amber_count=0, missing_count=5)
+    html = assessment_badges(a)
+    assert '<span class="badge reg-state reg-state-in_review">In review</span>' in html
+    assert '<span class="badge reg-rec reg-rec-do_not_approve">' in html
+    assert '<span class="badge reg-count-RED" title="RED findings">RED 2</span>' in html
+    assert '<span class="badge reg-count-zero" title="AMBER findings">AMBER 0</span>' in html
+    assert 'title="Questions with no answer">MISSING 5</span>' in html
+
+
+def test_values_are_escaped():
+    s = SimpleNamespace(badge='x" onmouseover="alert(1)', label="<b>", expires_soon=False,
+                        open_id=None, code="approved", lots_on_hold=0)
+    html = standing_badges(s)
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert 'x&quot; onmouseover=&quot;alert(1)' in html
+    counts = finding_counts(SimpleNamespace(red_count="<i>", amber_count=0, missing_count=0))
+    assert "<i>" not in counts and "&lt;i&gt;" in counts
