@@ -139,9 +139,12 @@ class Assessment(models.Model):
             # The dashboard's counts and newest per state of one user's assessments.
             models.Index(fields=["created_by", "state", "-state_changed_at"],
                          name="assessment_owner_state_idx"),
-            # Registers count a page of products' assessments by state; the dashboard
-            # counts open assessments by recommendation (bench/pages.py).
-            models.Index(fields=["product", "state"]),
+            # Registers count a page of products' assessments by state, and filter on
+            # each product's newest assessment's state and recommendation: read from the
+            # index alone (bench/pages.py).
+            models.Index(fields=["product", "-number", "state", "recommendation"],
+                         name="assessment_product_newest_idx"),
+            # The dashboard counts open assessments by recommendation.
             models.Index(fields=["state", "recommendation"]),
         ]
 
