@@ -96,6 +96,7 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
 
     from django.contrib.auth.models import Group, User
     from django.db import transaction
+    from django.db.models import OuterRef, Subquery
     from django.utils import timezone
 
     from vetting.models import (
@@ -156,6 +157,9 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
                 Answer.objects.bulk_create(answers)
                 answers = []
         Answer.objects.bulk_create(answers)
+        # What Assessment.save keeps (bulk_create does not call it).
+        newest = Assessment.objects.filter(product=OuterRef("pk")).order_by("-number")
+        Product.objects.update(newest_assessment=Subquery(newest.values("pk")[:1]))
         # Every decided assessment has its signed decision: lapsed, lapsing soon or later.
         today, signed = timezone.localdate(), timezone.now()
         decisions = []
@@ -170,12 +174,13 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
                 signed_at=signed - timedelta(minutes=rng.randint(0, 500_000)),
                 meaning="bench", content_sha256="0" * 64))
         Decision.objects.bulk_create(decisions, batch_size=2000)
-    # The planner statistics a running database has (PostgreSQL's autovacuum gathers them
-    # after such inserts; on SQLite the nightly vetting.refresh_planner_statistics task).
+    # The planner statistics and visibility map a running database has (PostgreSQL's
+    # autovacuum makes them after such inserts; on SQLite the nightly
+    # vetting.refresh_planner_statistics task).
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     sample = Assessment.objects.filter(state="draft").select_related("product").first()
     return {"user": user, "vendor": vendor_ids[len(vendor_ids) // 2],
             "product": sample.product_id, "assessment": sample.pk}

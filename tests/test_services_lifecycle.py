@@ -8,6 +8,7 @@ from vetting.models import (
     AssessmentState,
     AuditEntry,
     ChecklistVersion,
+    Product,
     VendorSubmission,
 )
 from vetting.services import InvalidInput, InvalidState, NotAllowed
@@ -288,3 +289,31 @@ def test_only_an_assessment_of_the_same_product_supersedes(assessment, vendor, r
     with pytest.raises(InvalidInput):
         services.assessment_supersede(user=reviewer, assessment=assessment, by=foreign)
     assert snapshot(assessment) == before
+
+
+def test_the_product_points_at_its_newest_assessment(assessment, product, practitioner):
+    product.refresh_from_db()
+    assert product.newest_assessment == assessment
+    second = services.assessment_create(user=practitioner, product=product)
+    product.refresh_from_db()
+    assert product.newest_assessment == second
+    # An assessment saved later with a lower number (an import of history) does not win.
+    Assessment.objects.filter(pk=assessment.pk).update(number=0)  # frees number 1
+    Assessment.objects.create(product=product, checklist_version=assessment.checklist_version,
+                              number=1, created_by=practitioner)
+    product.refresh_from_db()
+    assert product.newest_assessment == second
+
+
+def test_the_migration_points_each_product_at_its_newest_assessment(assessment, product,
+                                                                   practitioner):
+    import importlib
+
+    from django.apps import apps
+
+    second = services.assessment_create(user=practitioner, product=product)
+    Product.objects.update(newest_assessment=None)
+    importlib.import_module("vetting.migrations.0016_product_newest_assessment").set_newest(
+        apps, None)
+    product.refresh_from_db()
+    assert product.newest_assessment == second

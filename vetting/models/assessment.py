@@ -151,6 +151,14 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"Assessment {self.number} of {self.product.name}"
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # the product's newest assessment, unless a higher number exists
+            (Product.objects.filter(pk=self.product_id)
+             .exclude(newest_assessment__number__gt=self.number)
+             .update(newest_assessment=self))
+
     @property
     def checklist(self) -> Checklist:
         return self.checklist_version.checklist

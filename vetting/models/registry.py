@@ -92,6 +92,13 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived: set when an assessment is saved the first time (Assessment.save), so that
+    # the register filters on the newest assessment's state and recommendation by a join
+    # instead of a subquery per product (bench/pages.py).
+    newest_assessment = models.ForeignKey(
+        "vetting.Assessment", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["vendor__name", "name"]

@@ -31,6 +31,7 @@ from vetting.models import (
     USABLE_LOT_STATUSES,
     Assessment,
     AssessmentState,
+    Decision,
     Lot,
     LotStatus,
     Recommendation,
@@ -203,32 +204,35 @@ NEWEST_FIELDS = tuple(f.name for f in fields(Newest))
 
 def standings_for(product_ids: Iterable[int], *, today: date | None = None
                   ) -> dict[int, Standing]:
-    """Standings of products, each with its newest assessment, in two queries: every
-    assessment's few columns with its decision's dates, and the lots on hold. Values, not
-    model instances: a register page has a hundred of them."""
+    """Standings of products, each with its newest assessment, in three queries: every
+    assessment's few columns, the current decisions' dates, and the lots on hold. Values,
+    not model instances: a register page has a hundred of them. (The decisions apart: joined
+    to the assessments, PostgreSQL read the whole decision table.)"""
     ids = list(product_ids)
     today = today or clinic_today()
     newest: dict[int, tuple] = {}
     current: dict[int, tuple] = {}
     rows = (Assessment.objects.filter(product_id__in=ids).order_by("product_id", "-number")
-            .values_list("product_id", *NEWEST_FIELDS, "decision__valid_until",
-                         "decision__certificate_expiry"))
+            .values_list("product_id", *NEWEST_FIELDS))
     for product_id, *row in rows:
         newest.setdefault(product_id, row)
         if row[2] in CURRENT_STATES:
             current.setdefault(product_id, row)
+    dates = {pk: (until, certificate) for pk, until, certificate in Decision.objects.filter(
+        assessment_id__in=[row[0] for row in current.values()]).values_list(
+        "assessment_id", "valid_until", "certificate_expiry")} if current else {}
     held = dict(Lot.objects.filter(product_id__in=ids, status=LotStatus.ON_HOLD).order_by()
                 .values_list("product_id").annotate(n=Count("pk")))
     result = {}
     for pk in ids:
         now, top = current.get(pk), newest.get(pk)
-        latest = Newest(*top[:-2]) if top else None
+        valid_until, certificate = dates.get(now[0], (None, None)) if now else (None, None)
         standing = product_standing(
             current_state=now[2] if now else None, current_id=now[0] if now else None,
-            valid_until=now[-2] if now else None, certificate_expiry=now[-1] if now else None,
+            valid_until=valid_until, certificate_expiry=certificate,
             newest_state=top[2] if top else None, newest_id=top[0] if top else None,
             lots_on_hold=held.get(pk, 0), today=today)
-        result[pk] = replace(standing, newest=latest)
+        result[pk] = replace(standing, newest=Newest(*top) if top else None)
     return result
 
 

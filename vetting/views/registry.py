@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -46,19 +46,6 @@ NOT_ASSESSED = "none"
 
 def _paginate(request: HttpRequest, queryset: QuerySet) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _latest(field: str) -> Subquery:
-    """A product's newest assessment's `field`, for annotating a product queryset."""
-    newest = Assessment.objects.filter(product=OuterRef("pk")).order_by("-number")
-    return Subquery(newest.values(field)[:1])
-
-
-def with_newest(queryset: QuerySet) -> QuerySet:
-    """Products annotated with their newest assessment's id, state and recommendation, to
-    filter on (a page of products gets them from standings_for instead)."""
-    return queryset.annotate(latest_id=_latest("pk"), newest_state=_latest("state"),
-                             latest_recommendation=_latest("recommendation"))
 
 
 def attach_standing(products: list[Product]) -> list[Product]:
@@ -234,8 +221,6 @@ def product_list(request: HttpRequest) -> HttpResponse:
     recommendation = _choice(request, "recommendation", Recommendation.values)
     # By name only (an index serves it); the vendor shows beside same-named products.
     products = Product.objects.select_related("vendor").order_by(Lower("name"), "pk")
-    if standing or recommendation:  # filtering needs the newest assessment of every product
-        products = with_newest(products)
     if q:
         products = products.filter(Q(name__icontains=q) | Q(vendor__name__icontains=q))
     if category:
@@ -243,11 +228,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if form:
         products = products.filter(form=form)
     if standing == NOT_ASSESSED:
-        products = products.filter(latest_id__isnull=True)
+        products = products.filter(newest_assessment__isnull=True)
     elif standing:
-        products = products.filter(newest_state=standing)
+        products = products.filter(newest_assessment__state=standing)
     if recommendation:
-        products = products.filter(latest_recommendation=recommendation)
+        products = products.filter(newest_assessment__recommendation=recommendation)
     page = _paginate(request, products)
     page.object_list = attach_standing(list(page.object_list))
     context = {
