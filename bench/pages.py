@@ -6,9 +6,10 @@
 Builds a throw-away database per backend (SQLite in a temporary folder; PostgreSQL as
 `clinic_bench` on DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432),
 fills it by bulk inserts, then requests each page in-process with Django's test client
-and prints the median time, its ratio to a trivial view that renders the base template
-(measured in the same run), and the number of SQL queries. Target: ratio <= 3, and
-query counts that do not depend on the data size.
+and prints the median time (over rounds that request every page once), its ratio to a
+trivial view that renders the base template (measured in the same rounds), and the
+number of SQL queries. Target: ratio <= 3, and query counts that do not depend on the
+data size.
 """
 
 from __future__ import annotations
@@ -206,18 +207,22 @@ def measure(ids: dict, repeat: int) -> None:
         ("assessment summary", f"/assessments/{ids['assessment']}/"),
         ("checklist step 1", f"/assessments/{ids['assessment']}/steps/1/"),
     ]
-    results = []
-    for label, url in pages:
+    for _label, url in pages:
         for _ in range(3):  # warm caches, template loading, the checklist parse
             assert client.get(url).status_code == 200, url
-        times = []
-        for _ in range(repeat):
+    # Round robin: each round requests every page once, so that a slower stretch of the
+    # machine (a shared VM) weighs on every page alike, not on whichever page it hit.
+    times: dict[str, list[float]] = {label: [] for label, _ in pages}
+    for _ in range(repeat):
+        for label, url in pages:
             start = time.perf_counter()
             client.get(url)
-            times.append(time.perf_counter() - start)
+            times[label].append(time.perf_counter() - start)
+    results = []
+    for label, url in pages:
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        results.append((label, statistics.median(times), len(queries)))
+        results.append((label, statistics.median(times[label]), len(queries)))
     baseline = results[0][1]
     print(f"{'page':34} {'median ms':>10} {'x trivial':>10} {'queries':>8}")
     for label, median, count in results:

@@ -56,3 +56,22 @@ def test_values_are_escaped():
     assert 'x&quot; onmouseover=&quot;alert(1)' in html
     counts = finding_counts(SimpleNamespace(red_count="<i>", amber_count=0, missing_count=0))
     assert "<i>" not in counts and "&lt;i&gt;" in counts
+
+
+def test_assessment_values_are_escaped():
+    a = SimpleNamespace(state='"><script>', get_state_display=lambda: "<x>",
+                        recommendation="r&d", get_recommendation_display=lambda: "y",
+                        red_count=0, amber_count=1, missing_count=0)
+    html = assessment_badges(a)
+    assert "<script>" not in html and "<x>" not in html
+    assert 'reg-state-&quot;&gt;&lt;script&gt;"' in html and "reg-rec-r&amp;d" in html
+
+
+def test_the_urls_register_rows_write_out_are_the_routes():
+    # Rows write these paths literally (a reverse per row cost more than the row).
+    from django.urls import reverse
+
+    assert reverse("product_detail", args=[7]) == "/products/7/"
+    assert reverse("vendor_detail", args=[7]) == "/vendors/7/"
+    assert reverse("lot_detail", args=[7]) == "/lots/7/"
+    assert reverse("assessment_detail", args=[7]) == "/assessments/7/"
