@@ -346,6 +346,20 @@ def test_vendor_list_filters_by_country(client_for, practitioner, vendor, other_
     assert '<option value="United States" selected>' in response.content.decode()
 
 
+def test_the_country_filter_offers_a_new_or_changed_country_at_once(
+        client_for, practitioner, vendor, django_capture_on_commit_callbacks):
+    client = client_for(practitioner)
+    assert '<option value="Peru">' not in client.get("/vendors/").content.decode()  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/vendors/new/", {"name": "Andes Bio", "country": "Peru"})
+    assert '<option value="Peru">' in client.get("/vendors/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/vendors/{vendor.pk}/edit/", {"name": vendor.name, "country": "Chile"})
+    content = client.get("/vendors/").content.decode()
+    assert '<option value="Chile">' in content
+    assert '<option value="United States">' not in content
+
+
 def test_vendor_list_counts_products_and_open_assessments(client_for, practitioner, assessment,
                                                            checklist_version):
     vendor = assessment.product.vendor
@@ -565,10 +579,14 @@ def count_queries(client, url: str) -> int:
 @pytest.mark.parametrize("url", ["/vendors/", "/products/", "/products/?standing=draft"])
 def test_list_queries_do_not_grow_with_the_records(client_for, practitioner, checklist_version,
                                                    url):
+    from django.core.cache import cache
+
     client = client_for(practitioner)
     build_register(5, checklist_version, practitioner)
+    cache.clear()  # both counts with the vendor countries not cached yet
     with_5 = count_queries(client, url)
     build_register(45, checklist_version, practitioner, start=5)
+    cache.clear()
     assert count_queries(client, url) == with_5
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -80,6 +81,26 @@ def _check_vendor(fields: dict, exclude_pk: int | None = None) -> None:
         raise InvalidInput("A vendor with this name is already registered.", field="name")
 
 
+COUNTRIES_CACHE_KEY = "vetting:vendor-countries"
+
+
+def vendor_countries() -> list[str]:
+    """The countries of the registered vendors, for the register's filter. Cached until a
+    vendor is registered or its country changes (the query reads every vendor)."""
+    countries = cache.get(COUNTRIES_CACHE_KEY)
+    if countries is None:
+        countries = sorted(Vendor.objects.exclude(country="").order_by()
+                           .values_list("country", flat=True).distinct(), key=str.casefold)
+        cache.set(COUNTRIES_CACHE_KEY, countries, timeout=10 * 60)
+    return countries
+
+
+def _forget_countries() -> None:
+    # Now for this request, and after the commit for a request that read before it.
+    cache.delete(COUNTRIES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(COUNTRIES_CACHE_KEY))
+
+
 def vendor_create(*, user, **fields: Any) -> Vendor:
     """Register a vendor."""
     require_role(user, STAFF_ROLES, "register a vendor")
@@ -91,6 +112,8 @@ def vendor_create(*, user, **fields: Any) -> Vendor:
         vendor = Vendor(created_by=user, **fields)
         _save(vendor, field="name", duplicate="A vendor with this name is already registered.")
         _audit(user, vendor, f"Vendor {vendor.name} registered", None, fields)
+        if vendor.country:
+            _forget_countries()
     return vendor
 
 
@@ -108,6 +131,8 @@ def vendor_update(*, user, vendor: Vendor, **fields: Any) -> Vendor:
         _save(vendor, field="name", duplicate="A vendor with this name is already registered.",
               update_fields=[*after, "updated_at"])
         _audit(user, vendor, f"Vendor {vendor.name} changed", before, after)
+        if "country" in after:
+            _forget_countries()
     return vendor
 
 

@@ -14,6 +14,7 @@ page of products in a fixed number of queries.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
@@ -88,8 +89,10 @@ class Standing:
     current_id: int | None = None  # the assessment whose decision stands
     open_id: int | None = None  # an assessment in progress (e.g. the re-vetting)
     days_left: int | None = None
-    # The product's newest assessment (state, recommendation and counts only), for registers.
+    # The product's newest assessment (state, recommendation and counts only), and how many
+    # of its assessments are open, for registers.
     newest: Newest | None = field(default=None, compare=False)
+    open_count: int = field(default=0, compare=False)
 
     @property
     def label(self) -> str:
@@ -212,12 +215,15 @@ def standings_for(product_ids: Iterable[int], *, today: date | None = None
     today = today or clinic_today()
     newest: dict[int, tuple] = {}
     current: dict[int, tuple] = {}
+    open_ = Counter()
     rows = (Assessment.objects.filter(product_id__in=ids).order_by("product_id", "-number")
             .values_list("product_id", *NEWEST_FIELDS))
     for product_id, *row in rows:
         newest.setdefault(product_id, row)
         if row[2] in CURRENT_STATES:
             current.setdefault(product_id, row)
+        elif row[2] in OPEN_STATES:
+            open_[product_id] += 1
     dates = {pk: (until, certificate) for pk, until, certificate in Decision.objects.filter(
         assessment_id__in=[row[0] for row in current.values()]).values_list(
         "assessment_id", "valid_until", "certificate_expiry")} if current else {}
@@ -232,7 +238,8 @@ def standings_for(product_ids: Iterable[int], *, today: date | None = None
             valid_until=valid_until, certificate_expiry=certificate,
             newest_state=top[2] if top else None, newest_id=top[0] if top else None,
             lots_on_hold=held.get(pk, 0), today=today)
-        result[pk] = replace(standing, newest=Newest(*top) if top else None)
+        result[pk] = replace(standing, newest=Newest(*top) if top else None,
+                             open_count=open_[pk])
     return result
 
 

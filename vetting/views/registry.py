@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from vetting import services
 from vetting.forms import registry as forms
 from vetting.models import (
-    OPEN_STATES,
     Assessment,
     AssessmentState,
     ChecklistVersion,
@@ -64,20 +63,14 @@ def attach_vendor_summary(vendors: list[Vendor]) -> list[Vendor]:
     `lots_on_hold`, in four queries for all."""
     owner = dict(Product.objects.filter(vendor_id__in=[v.pk for v in vendors]).order_by()
                  .values_list("pk", "vendor_id"))
-    # Filtering by the products' ids (not by a join on the vendor) lets the database use
-    # the (product, state) index even without table statistics (SQLite).
-    open_by_product = (Assessment.objects.filter(product_id__in=list(owner),
-                                                 state__in=OPEN_STATES)
-                       .order_by().values_list("product_id").annotate(n=Count("pk")))
     standings = standing_services.standings_for(owner)
-    products, open_ = Counter(owner.values()), Counter()
-    for product_id, count in open_by_product:
-        open_[owner[product_id]] += count
+    products, open_, held = Counter(owner.values()), Counter(), Counter()
     codes: dict[int, Counter] = {v.pk: Counter() for v in vendors}
-    held = Counter()
     for product_id, vendor_id in owner.items():
-        codes[vendor_id][standings[product_id].code] += 1
-        held[vendor_id] += standings[product_id].lots_on_hold
+        standing = standings[product_id]
+        codes[vendor_id][standing.code] += 1
+        open_[vendor_id] += standing.open_count
+        held[vendor_id] += standing.lots_on_hold
     for vendor in vendors:
         vendor.product_count = products[vendor.pk]
         vendor.open_count = open_[vendor.pk]
@@ -105,8 +98,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
     if country:
         vendors = vendors.filter(country__iexact=country)
-    countries = sorted(Vendor.objects.exclude(country="").order_by()
-                       .values_list("country", flat=True).distinct(), key=str.casefold)
+    countries = registry_services.vendor_countries()
     page = _paginate(request, vendors)
     page.object_list = attach_vendor_summary(list(page.object_list))
     context = {"page": page, "q": q, "country": country, "countries": countries}
