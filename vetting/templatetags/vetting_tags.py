@@ -1,6 +1,5 @@
 from django import template
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -49,16 +48,3 @@ def answer_text(value, question) -> str:
         return " | ".join(f"#{n} {_row_text(question, row)}" for n, row in enumerate(value, 1))
     return _row_text(question, value)
 
-
-@register.simple_tag
-def choice_input(choice) -> str:
-    """One radio button or checkbox of a choice field (a BoundWidget), as Django's
-    input_option template writes it, without rendering a template per option: a checklist
-    step has dozens of them (bench/pages.py)."""
-    data = choice.data
-    # As django/forms/widgets/attrs.html: in order, True as a bare name, False left out.
-    attrs = format_html_join("", "{}", (
-        (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-        for name, value in data["attrs"].items() if value is not False))
-    return format_html('<input type="{}" name="{}" value="{}"{}>', data["type"], data["name"],
-                       data["value"], attrs)
