@@ -337,7 +337,7 @@ class Decision(models.Model):
         null=True, blank=True, help_text="The GMP certificate's last valid day, as answered."
     )
     lapses_on = models.DateField(
-        null=True, blank=True, db_index=True,
+        null=True, blank=True,
         help_text="The earlier of valid_until and certificate_expiry: the approval's last day.",
     )
     approved_spec = models.JSONField(
@@ -360,7 +360,11 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-signed_at"]
-        indexes = [models.Index(fields=["-signed_at"], name="decision_signed_at_idx")]
+        indexes = [
+            models.Index(fields=["-signed_at"], name="decision_signed_at_idx"),
+            # What has lapsed, and whose assessment, from the index alone (the dashboard).
+            models.Index(fields=["lapses_on", "assessment"], name="decision_lapses_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome__in=DecisionOutcome.values),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -62,25 +63,41 @@ def current_documents(assessment: Assessment) -> list:
 
 def current_evidence(assessment: Assessment) -> dict[str, list[Evidence]]:
     """The documents the clinic holds for each question (current versions only)."""
+    return evidence_of(assessment.documents.filter(is_current=True).values_list(
+        "question_ids", "original_name", "kind", "sha256"))
+
+
+def evidence_of(documents: Iterable) -> dict[str, list[Evidence]]:
+    """Evidence by question from (question_ids, name, kind, sha256) rows or documents."""
     evidence: dict[str, list[Evidence]] = {}
-    documents = assessment.documents.filter(is_current=True).values_list(
-        "question_ids", "original_name", "kind", "sha256"
-    )
-    for question_ids, name, kind, sha256 in documents:
+    for document in documents:
+        if isinstance(document, tuple):
+            question_ids, name, kind, sha256 = document
+        else:
+            question_ids, name, kind, sha256 = (document.question_ids, document.original_name,
+                                                document.kind, document.sha256)
         for qid in question_ids:
             evidence.setdefault(qid, []).append(Evidence(name, kind, sha256))
     return evidence
 
 
-def assessment_evaluation(assessment: Assessment, *, on_date: date | None = None) -> Evaluation:
+def assessment_evaluation(
+    assessment: Assessment,
+    *,
+    on_date: date | None = None,
+    answers: dict[str, Any] | None = None,
+    documents: list | None = None,
+) -> Evaluation:
+    """The engine's evaluation of the stored answers and current documents (a page that
+    has read them already passes them: `answers` by question, `documents` current ones)."""
     checklist = assessment.checklist
-    data = {"checklist_version": checklist.version, "answers": stored_answers(assessment)}
+    answers = stored_answers(assessment) if answers is None else answers
+    data = {"checklist_version": checklist.version, "answers": answers}
     typed = parse_dossier(
         data, source=f"assessment {assessment.pk}", checklists=lambda _: checklist
     )
-    return evaluate(
-        checklist, typed.answers, current_evidence(assessment), on_date=on_date or clinic_today()
-    )
+    evidence = current_evidence(assessment) if documents is None else evidence_of(documents)
+    return evaluate(checklist, typed.answers, evidence, on_date=on_date or clinic_today())
 
 
 def assessment_refresh(*, assessment: Assessment) -> Evaluation:

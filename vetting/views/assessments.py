@@ -21,10 +21,10 @@ from vetting.forms.checklist import (
     ReasonForm,
     prefix,
 )
-from vetting.models import Assessment, AssessmentState, ChecklistVersion
+from vetting.models import AnswerSource, Assessment, AssessmentState, ChecklistVersion
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services.errors import ServiceError
-from vetting.services.evaluation import carried_over_ids, current_evidence, stored_answers
+from vetting.services.evaluation import current_evidence, stored_answers
 from vetting.views.access import get_assessment, get_document, get_product
 from vetting.views.files import stored_file_response
 
@@ -70,10 +70,13 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
     if domain_id not in {d.id for d in checklist.domains}:
         raise Http404
     documents = workspace.current_documents(assessment)
+    answers = workspace.step_answers(assessment)
     data = request.POST if request.method == "POST" else None
     form = DomainForm(data, checklist=checklist, domain_id=domain_id,
-                      stored=stored_answers(assessment), documents=documents,
-                      editable=assessment.is_editable, carried=carried_over_ids(assessment))
+                      stored={a.question_id: a.value for a in answers}, documents=documents,
+                      editable=assessment.is_editable,
+                      carried=frozenset(a.question_id for a in answers
+                                        if a.source == AnswerSource.CARRIED_OVER))
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not assessment.is_editable:
@@ -86,7 +89,7 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                 return _after_save(request, assessment, domain_id)
         else:
             messages.error(request, "Some answers need correcting: see the messages below.")
-    context = workspace.step_context(assessment, domain_id, form, documents, errors)
+    context = workspace.step_context(assessment, domain_id, form, documents, errors, answers)
     return render(request, "vetting/assessments/step.html", context)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from vetting import services
 from vetting.checklist import Evaluation, Severity
 from vetting.forms.checklist import DomainForm, EvidenceUploadForm, prefix
-from vetting.models import Assessment, EvidenceDocument
+from vetting.models import Answer, Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
 from vetting.services.evaluation import current_documents, normalize_answer, stored_answers
@@ -44,15 +44,21 @@ def panel_context(assessment: Assessment, evaluation: Evaluation,
             "domain_id": domain_id, "sources": assessment.checklist.sources}
 
 
+def step_answers(assessment: Assessment) -> list[Answer]:
+    """The stored answers, with who answered and from which document, read once per page."""
+    return list(assessment.answers.select_related("answered_by", "source_document"))
+
+
 def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
-                 documents: list[EvidenceDocument], errors: dict[str, str]) -> dict[str, Any]:
+                 documents: list[EvidenceDocument], errors: dict[str, str],
+                 answers: list[Answer]) -> dict[str, Any]:
     checklist = assessment.checklist
-    evaluation = services.assessment_evaluation(assessment)
+    evaluation = services.assessment_evaluation(
+        assessment, answers={a.question_id: a.value for a in answers}, documents=documents)
     findings = defaultdict(list)
     for finding in evaluation.findings:
         findings[finding.question_id].append(finding)
-    answers = {a.question_id: a for a in assessment.answers.select_related(
-        "answered_by", "source_document")}
+    answers = {a.question_id: a for a in answers}
     docs_by_question = defaultdict(list)
     for document in documents:
         for qid in document.question_ids:
@@ -78,7 +84,8 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
 
 
 def summary_context(assessment: Assessment) -> dict[str, Any]:
-    evaluation = services.assessment_evaluation(assessment)
+    documents = current_documents(assessment)
+    evaluation = services.assessment_evaluation(assessment, documents=documents)
     by_domain = []
     for domain, score in zip(assessment.checklist.domains, evaluation.scores, strict=True):
         items = [f for f in evaluation.findings if f.domain_id == domain.id]
@@ -89,7 +96,7 @@ def summary_context(assessment: Assessment) -> dict[str, Any]:
         "assessment": assessment, "evaluation": evaluation, "counts": counts(evaluation),
         "by_domain": by_domain, "progress": progress(assessment, evaluation),
         "chart": score_chart(evaluation), "sources": assessment.checklist.sources,
-        "documents": current_documents(assessment),
+        "documents": documents,
         "submissions": assessment.submissions.order_by("number"),
         "vendor_open": vendor_may_write(assessment),
         "first_domain": assessment.checklist.domains[0].id,
