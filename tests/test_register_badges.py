@@ -67,11 +67,13 @@ def test_assessment_values_are_escaped():
     assert 'reg-state-&quot;&gt;&lt;script&gt;"' in html and "reg-rec-r&amp;d" in html
 
 
-def test_the_urls_register_rows_write_out_are_the_routes():
-    # Rows write these paths literally (a reverse per row cost more than the row).
+def test_the_urls_rows_write_out_are_the_routes():
+    # Register rows and the step navigation write these paths literally (a reverse per
+    # row cost more than the row).
     from django.urls import reverse
 
     assert reverse("product_detail", args=[7]) == "/products/7/"
     assert reverse("vendor_detail", args=[7]) == "/vendors/7/"
     assert reverse("lot_detail", args=[7]) == "/lots/7/"
     assert reverse("assessment_detail", args=[7]) == "/assessments/7/"
+    assert reverse("assessment_step", args=[7, "2"]) == "/assessments/7/steps/2/"
