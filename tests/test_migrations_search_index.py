@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import DatabaseError, connection
 
-migration = importlib.import_module("vetting.migrations.0019_vendor_search_trigram")
+migration = importlib.import_module("vetting.migrations.0014_vendor_search_trigram")
 
 
 @pytest.mark.django_db

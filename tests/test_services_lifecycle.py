@@ -313,7 +313,7 @@ def test_the_migration_points_each_product_at_its_newest_assessment(assessment, 
 
     second = services.assessment_create(user=practitioner, product=product)
     Product.objects.update(newest_assessment=None)
-    importlib.import_module("vetting.migrations.0016_product_newest_assessment").set_newest(
+    importlib.import_module("vetting.migrations.0013_register_performance").set_newest(
         apps, None)
     product.refresh_from_db()
     assert product.newest_assessment == second

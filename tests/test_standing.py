@@ -162,7 +162,7 @@ def test_an_approval_lapses_with_the_certificate_when_that_ends_first(
 def test_the_migration_fills_the_dates_of_decisions_signed_before(decided):
     from django.apps import apps
 
-    copy_dates = importlib.import_module("vetting.migrations.0013_decision_lapse_dates").copy_dates
+    copy_dates = importlib.import_module("vetting.migrations.0013_register_performance").copy_dates
     Decision.objects.filter(pk=decided.decision.pk).update(certificate_expiry=None,
                                                            lapses_on=None)
     copy_dates(apps, None)

@@ -42,7 +42,7 @@ def drop_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("vetting", "0018_product_category_newest_index"),
+        ("vetting", "0013_register_performance"),
     ]
 
     operations = [
