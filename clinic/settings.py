@@ -100,7 +100,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Connections kept for a minute, checked before reuse (a restarted server).
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60,
+                                                      conn_health_checks=True)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 else:

@@ -20,6 +20,8 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "ENGINE": settings.DATABASES["default"]["ENGINE"],
     "DB_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "CONN": [settings.DATABASES["default"].get("CONN_MAX_AGE"),
+             settings.DATABASES["default"].get("CONN_HEALTH_CHECKS")],
     "BROKER": app.conf.broker_url,
     "RESULTS": app.conf.result_backend,
     "CACHE": settings.CACHES["default"]["BACKEND"],
@@ -61,6 +63,7 @@ def test_database_url_selects_postgresql(tmp_path):
     values = settings_in(tmp_path, DATABASE_URL="postgres://postgres@db.internal:5432/vetting")
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["DB_NAME"] == "vetting"
+    assert values["CONN"] == [60, True]  # kept a minute, checked before reuse
 
 
 def test_redis_url_selects_redis_for_broker_results_and_cache(tmp_path):
