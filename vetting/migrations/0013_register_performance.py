@@ -90,6 +90,32 @@ class Migration(migrations.Migration):
             model_name='product',
             index=models.Index(fields=['category', 'newest_assessment'], name='product_category_newest_idx'),
         ),
+        # Default orderings by the assessment's (or product's) id, not by its own ordering:
+        # that joined the assessment table to every query of answers and documents.
+        migrations.AlterModelOptions(
+            name='answer',
+            options={'ordering': ['assessment_id', 'question_id']},
+        ),
+        migrations.AlterModelOptions(
+            name='evidencedocument',
+            options={'ordering': ['assessment_id', '-uploaded_at']},
+        ),
+        migrations.AlterModelOptions(
+            name='expectedevidence',
+            options={'ordering': ['assessment_id', 'question_id', 'name']},
+        ),
+        migrations.AlterModelOptions(
+            name='lot',
+            options={'ordering': ['product_id', '-received_on', '-pk']},
+        ),
+        migrations.AlterModelOptions(
+            name='reviewcomment',
+            options={'ordering': ['assessment_id', 'question_id', 'created_at']},
+        ),
+        migrations.AlterModelOptions(
+            name='vendorsubmission',
+            options={'ordering': ['assessment_id', 'number']},
+        ),
         migrations.RunPython(copy_dates, migrations.RunPython.noop),
         migrations.RunPython(set_newest, migrations.RunPython.noop),
     ]

@@ -201,7 +201,7 @@ class Answer(models.Model):
     answered_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["assessment", "question_id"]
+        ordering = ["assessment_id", "question_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "question_id"], name="answer_one_per_question"
@@ -256,7 +256,7 @@ class EvidenceDocument(models.Model):
     is_current = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["assessment", "-uploaded_at"]
+        ordering = ["assessment_id", "-uploaded_at"]
         indexes = [models.Index(fields=["assessment", "is_current"])]
 
     def __str__(self) -> str:
@@ -275,7 +275,7 @@ class ExpectedEvidence(models.Model):
     sha256 = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["assessment", "question_id", "name"]
+        ordering = ["assessment_id", "question_id", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "question_id", "sha256"], name="expected_evidence_unique"
@@ -299,7 +299,7 @@ class VendorSubmission(models.Model):
     evidence = models.JSONField(help_text="[{question, name, kind, sha256, size}] at submission.")
 
     class Meta:
-        ordering = ["assessment", "number"]
+        ordering = ["assessment_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "number"], name="submission_number_unique"
@@ -399,7 +399,7 @@ class ReviewComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["assessment", "question_id", "created_at"]
+        ordering = ["assessment_id", "question_id", "created_at"]
         indexes = [models.Index(fields=["assessment", "question_id"])]
 
     def __str__(self) -> str:

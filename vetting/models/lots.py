@@ -95,7 +95,7 @@ class Lot(models.Model):
     justification = models.TextField(blank=True, help_text="Why it was released or rejected.")
 
     class Meta:
-        ordering = ["product", "-received_on", "-pk"]
+        ordering = ["product_id", "-received_on", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=LotStatus.values),
                                    name="lot_status_valid"),
