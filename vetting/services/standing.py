@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -137,10 +137,13 @@ def product_standing(
     newest_id: int | None = None,
     lots_on_hold: int = 0,
     today: date,
+    **shown,
 ) -> Standing:
-    """The standing from the current decision's facts and the newest assessment's state."""
+    """The standing from the current decision's facts and the newest assessment's state.
+    `shown`: what a register row shows beside it (`newest`, `open_count`), carried along."""
     open_id = newest_id if newest_state in OPEN_STATES else None
-    common = {"lots_on_hold": lots_on_hold, "current_id": current_id, "open_id": open_id}
+    common = {"lots_on_hold": lots_on_hold, "current_id": current_id, "open_id": open_id,
+              **shown}
     if current_state is None:
         code = Code.IN_PROGRESS if open_id else Code.NOT_ASSESSED
         return Standing(code, **common)
@@ -233,13 +236,12 @@ def standings_for(product_ids: Iterable[int], *, today: date | None = None
     for pk in ids:
         now, top = current.get(pk), newest.get(pk)
         valid_until, certificate = dates.get(now[0], (None, None)) if now else (None, None)
-        standing = product_standing(
+        result[pk] = product_standing(
             current_state=now[2] if now else None, current_id=now[0] if now else None,
             valid_until=valid_until, certificate_expiry=certificate,
             newest_state=top[2] if top else None, newest_id=top[0] if top else None,
-            lots_on_hold=held.get(pk, 0), today=today)
-        result[pk] = replace(standing, newest=Newest(*top) if top else None,
-                             open_count=open_[pk])
+            lots_on_hold=held.get(pk, 0), today=today,
+            newest=Newest(*top) if top else None, open_count=open_[pk])
     return result
 
 
