@@ -147,3 +147,67 @@ def test_verification_is_rate_limited(client, settings):
 
 def test_verify_refuses_other_methods(client):
     assert client.put("/verify/").status_code == 405
+
+
+# What became of the decision since the report was signed
+
+def test_verification_says_the_approval_still_stands(client, report):
+    content = client.get(f"/verify/?id={report.identifier}").content.decode()
+    until = report.decision.lapses_on.isoformat()
+    assert f'id="decision-now">The approval still stands until {until}.' in content
+    assert "no longer stands" not in content
+
+
+def test_verification_says_a_suspended_approval_no_longer_stands(client, report, reviewer):
+    from vetting import services
+
+    services.assessment_suspend(user=reviewer, assessment=report.decision.assessment,
+                                reason="FDA warning letter (internal note)")
+    content = client.get(f"/verify/?id={report.identifier}").content.decode()
+    today = services.clinic_today().isoformat()
+    assert f"The approval was suspended on {today}" in content
+    assert "This decision no longer stands." in content
+    assert "FDA warning letter" not in content  # the reason stays inside the clinic
+
+
+def test_verification_points_to_a_later_decision(client, report, practitioner, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vetting.models import Assessment, Decision
+
+    first = report.decision.assessment
+    second = assessment_create(user=practitioner, product=first.product, revets=first)
+    signed = timezone.now() + timedelta(days=3)
+    Decision.objects.create(
+        assessment=second, outcome="approved", recommendation="no_objections", red_count=0,
+        amber_count=0, missing_count=0, signed_by=reviewer, signer_name="Dr R",
+        signer_role="Reviewer", signed_at=signed, meaning="approved", content_sha256="0" * 64)
+    Assessment.objects.filter(pk=first.pk).update(state="superseded")
+    content = client.get(f"/verify/?id={report.identifier}").content.decode()
+    day = timezone.localdate(signed).isoformat()
+    assert f"A later decision on this product was signed on {day}" in content
+    assert "This decision no longer stands." in content
+
+
+def test_verification_says_when_the_approval_ended(report):
+    from datetime import timedelta
+
+    from vetting.reports.verification import decision_now
+
+    last = report.decision.lapses_on
+    assert decision_now(report, today=last).stands
+    after = decision_now(report, today=last + timedelta(days=1))
+    assert not after.stands
+    assert after.text.startswith(f"The approval ended on {last.isoformat()}")
+
+
+def test_a_rejection_still_stands(checklist_version, practitioner, reviewer):
+    from datetime import date
+
+    from vetting.reports.verification import decision_now
+
+    rejected = issued(decided(practitioner, reviewer, "bad-product", outcome="rejected"))
+    assert decision_now(rejected) == decision_now(rejected, today=date(2099, 1, 1))
+    assert decision_now(rejected).text == "The decision still stands."

@@ -13,6 +13,9 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
 
 from vetting.models import Report, ReportStatus, SigningCertificate
 from vetting.reports.signing import outside_event_loop
@@ -98,3 +101,43 @@ def verify_identifier(identifier: str) -> Verdict:
     if report is None:
         return Verdict(False, "no report with this identifier was issued here")
     return Verdict(True, "issued by this installation", report)
+
+
+@dataclass(frozen=True)
+class DecisionNow:
+    text: str
+    stands: bool
+
+
+def decision_now(report: Report, *, today: date | None = None) -> DecisionNow:
+    """What became of the report's decision since it was signed, for whoever verifies it:
+    a signed report stays true to the day it was signed, but a later decision supersedes
+    it, a suspension withdraws the approval, and an approval ends on its last valid day.
+    Dates only: the reasons stay inside the clinic."""
+    from vetting.models import AssessmentState, Decision
+    from vetting.services.evaluation import clinic_today
+
+    today = today or clinic_today()
+    decision = report.decision
+    assessment = decision.assessment
+    if assessment.state == AssessmentState.SUSPENDED:
+        return DecisionNow(f"The approval was suspended on {_day(assessment.state_changed_at)}:"
+                           " the product may not be used on the strength of this report.", False)
+    if assessment.state == AssessmentState.SUPERSEDED:
+        newer = (Decision.objects.filter(assessment__product_id=assessment.product_id,
+                                         signed_at__gt=decision.signed_at)
+                 .order_by("signed_at").first())
+        when = f" on {_day(newer.signed_at)}" if newer else ""
+        return DecisionNow(f"A later decision on this product was signed{when}: this report "
+                           "no longer stands; ask the clinic for the current one.", False)
+    if assessment.state == AssessmentState.REJECTED:
+        return DecisionNow("The decision still stands.", True)
+    if decision.lapses_on and decision.lapses_on < today:
+        return DecisionNow(f"The approval ended on {decision.lapses_on.isoformat()} (its last "
+                           "valid day): the product is due for re-vetting.", False)
+    until = f" until {decision.lapses_on.isoformat()}" if decision.lapses_on else ""
+    return DecisionNow(f"The approval still stands{until}.", True)
+
+
+def _day(moment) -> str:
+    return timezone.localdate(moment).isoformat()

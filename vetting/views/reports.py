@@ -14,7 +14,7 @@ from django_ratelimit.core import is_ratelimited
 
 from vetting.models import Report
 from vetting.permissions import STAFF_ROLES, role_required
-from vetting.reports.verification import verify_identifier, verify_pdf
+from vetting.reports.verification import decision_now, verify_identifier, verify_pdf
 from vetting.services import reports as report_services
 from vetting.services.errors import ServiceError
 from vetting.views.access import get_assessment
@@ -119,8 +119,9 @@ def verify(request: HttpRequest) -> HttpResponse:
             by_file = upload is not None
             verdict = (verify_pdf(upload.read()) if by_file
                        else verify_identifier(form.cleaned_data["identifier"]))
+        now = decision_now(verdict.report) if verdict and verdict.valid else None
         response = render(request, "vetting/verify.html",
-                          {"form": form, "verdict": verdict, "by_file": by_file})
+                          {"form": form, "verdict": verdict, "by_file": by_file, "now": now})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
