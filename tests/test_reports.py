@@ -219,7 +219,9 @@ def test_verify_report_command(good, tmp_path, capsys):
     path = tmp_path / "r.pdf"
     path.write_bytes(report_bytes(issued(good)))
     call_command("verify_report", str(path))
-    assert capsys.readouterr().out.startswith("VALID ")
+    out = capsys.readouterr().out
+    assert out.startswith("VALID ")
+    assert "\nToday: The approval still stands until " in out
     path.write_bytes(path.read_bytes()[:-10] + b"0000000000")
     with pytest.raises(SystemExit) as exit_:
         call_command("verify_report", str(path))

@@ -1,4 +1,5 @@
-"""Check a report PDF: exit 0 and `VALID ...`, or exit 1 and `INVALID: reason`."""
+"""Check a report PDF: exit 0 and `VALID ...` (then `Today: ...`, what became of the
+decision since), or exit 1 and `INVALID: reason`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from vetting.reports.verification import verify_pdf
+from vetting.reports.verification import decision_now, verify_pdf
 
 
 class Command(BaseCommand):
@@ -26,3 +27,4 @@ class Command(BaseCommand):
         self.stdout.write(verdict.first_line)
         if not verdict.valid:
             sys.exit(1)
+        self.stdout.write(f"Today: {decision_now(verdict.report).text}")
