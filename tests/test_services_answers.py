@@ -190,3 +190,48 @@ def test_vendor_cannot_change_a_field_the_clinic_records(assessment, practitione
                                  value={"vial_lot": "L-7", "coa_lot": "L-7"},
                                  vendor_label="vendor")
     assert answer.value == {"vial_lot": "L-7", "coa_lot": "L-7"}
+
+
+# The clinic's own fields of a vendor question (4.1's lot number read off the vial)
+
+def test_the_clinic_records_its_field_of_a_vendor_question_without_a_document(
+        assessment, practitioner):
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"vial_lot": "L-7"}, user=practitioner)
+    assert (answer.value, answer.source, answer.source_document) == (
+        {"vial_lot": "L-7"}, "practitioner", None)
+    assert AuditEntry.objects.last().summary == "Question 4.1 answered"
+
+
+def test_adding_the_clinics_field_keeps_the_vendors_answer_attributed_to_the_vendor(
+        assessment, practitioner):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="4.1", value={"coa_lot": "L-7"},
+                        vendor_label="vendor: Ann")
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"coa_lot": "L-7", "vial_lot": "L-8"}, user=practitioner)
+    assert answer.value == {"coa_lot": "L-7", "vial_lot": "L-8"}
+    assert (answer.source, answer.answered_by_vendor) == ("vendor", "vendor: Ann")
+    entry = AuditEntry.objects.last()
+    assert entry.actor_user == practitioner
+    assert entry.after["value"] == {"coa_lot": "L-7", "vial_lot": "L-8"}
+    assessment.refresh_from_db()
+    assert_counts_match_engine(assessment)  # the lot mismatch is found
+
+
+def test_changing_the_vendors_field_still_needs_the_vendor_document(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="4.1", value={"vial_lot": "L-7"},
+                        user=practitioner)
+    before = answers_and_audit(assessment)
+    with pytest.raises(InvalidInput, match="name the vendor document"):
+        services.answer_set(assessment=assessment, question_id="4.1",
+                            value={"vial_lot": "L-7", "coa_lot": "L-9"}, user=practitioner)
+    assert answers_and_audit(assessment) == before
+
+
+def test_the_clinic_may_clear_its_own_field(assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="4.1", value={"vial_lot": "L-7"},
+                        user=practitioner)
+    assert services.answer_set(assessment=assessment, question_id="4.1", value={},
+                               user=practitioner) is None
+    assert not assessment.answers.filter(question_id="4.1").exists()

@@ -376,3 +376,16 @@ def test_an_upload_with_a_strange_return_step_goes_to_the_first(client_for, prac
         "question_id": "4.1", "kind": "coa", "next_domain": "../admin",
         "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
     assert response["Location"] == f"/assessments/{assessment.pk}/steps/0/#q4_1"
+
+
+def test_the_vial_lot_is_open_to_the_clinic_without_vendor_documents(client_for, practitioner,
+                                                                      assessment):
+    url = f"/assessments/{assessment.pk}/steps/4/"
+    client = client_for(practitioner)
+    form = client.get(url).context["form"]
+    assert not form.fields["q4_1__vial_lot"].disabled
+    assert form.fields["q4_1__coa_lot"].disabled  # the vendor's, with no document to cite
+    response = client.post(url, {"q4_1__vial_lot": "L-7", "q4_1__coa_lot": "L-9"})
+    assert response.status_code == 302
+    answer = assessment.answers.get(question_id="4.1")
+    assert (answer.value, answer.source) == ({"vial_lot": "L-7"}, "practitioner")

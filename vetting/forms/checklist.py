@@ -100,11 +100,19 @@ class DomainForm(forms.Form):
         for question in self.questions:
             self._add_question(question, document_choices)
             # Disabled fields keep their stored value whatever is posted: read-only
-            # answers (a locked assessment, or a vendor question with no vendor
-            # document to enter it from) can never be cleared by a save.
-            if not editable or (question.by == "vendor" and not documents and not only_by):
-                for name in self._names(question):
-                    self.fields[name].disabled = True
+            # answers (a locked assessment, or the vendor's fields of a vendor question
+            # with no vendor document to enter them from) can never be cleared by a save.
+            # The clinic's own fields of a vendor question stay open (4.1's vial lot).
+            if not editable:
+                disabled = self._names(question)
+            elif question.by == "vendor" and not documents and not only_by:
+                clinic = {field_name(question, f) for f in question.fields
+                          if f.by == "practitioner" and not question.repeatable}
+                disabled = [name for name in self._names(question) if name not in clinic]
+            else:
+                disabled = []
+            for name in disabled:
+                self.fields[name].disabled = True
 
     def _answer_fields(self, question: Question) -> list[Field]:
         return [f for f in question.fields

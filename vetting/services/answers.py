@@ -59,7 +59,8 @@ def writer_check(assessment: Assessment, user, vendor_label: str | None, action:
     return Actor.for_user(user)
 
 
-def _answer_source(assessment, question, actor, source, source_document) -> str:
+def _answer_source(assessment, question, actor, source, source_document, *,
+                   stored=None, value=None, stored_source=None) -> str:
     if actor.kind == "vendor":
         if question.by != "vendor":
             raise NotAllowed(f"Question {question.id} is answered by the clinic.")
@@ -67,6 +68,11 @@ def _answer_source(assessment, question, actor, source, source_document) -> str:
     source = source or AnswerSource.PRACTITIONER
     if source not in STAFF_SOURCES:
         raise InvalidInput(f"{source!r} is not a source a clinic user can give.", field="source")
+    if (question.by == "vendor" and source == AnswerSource.PRACTITIONER
+            and source_document is None and clinic_fields_only(question, stored, value)):
+        # The clinic's own fields of a vendor question (4.1's lot number read off the vial):
+        # no vendor document to name; the vendor's part keeps its source.
+        return stored_source or AnswerSource.PRACTITIONER
     if question.by == "vendor" and source == AnswerSource.PRACTITIONER:
         source = AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT
     if source == AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT:
@@ -78,6 +84,17 @@ def _answer_source(assessment, question, actor, source, source_document) -> str:
             raise InvalidInput("That document belongs to another assessment.",
                                field="source_document")
     return source
+
+
+def clinic_fields_only(question: Question, stored: Any, value: Any) -> bool:
+    """Whether a change of a vendor question's answer touches only the fields the clinic
+    records in it (`by: practitioner`), every vendor field left as stored."""
+    clinic = {f.name for f in question.fields if f.by == "practitioner"}
+    value = {} if value is None else value  # cleared
+    if question.repeatable or not clinic or not isinstance(value, dict):
+        return False
+    stored = stored if isinstance(stored, dict) else {}
+    return all(stored.get(name) == value.get(name) for name in {*stored, *value} - clinic)
 
 
 def answer_set(
@@ -109,9 +126,11 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
     caller re-evaluates once, after all its answers are written.
     """
     question = _question(assessment, question_id)
-    source = _answer_source(assessment, question, actor, source, source_document)
     value = normalize_answer(assessment.checklist, question_id, value)
     answer = assessment.answers.filter(question_id=question_id).first()
+    source = _answer_source(assessment, question, actor, source, source_document,
+                            stored=answer.value if answer else None, value=value,
+                            stored_source=answer.source if answer else None)
     if actor.kind == "vendor":
         _keep_clinic_fields(question, answer.value if answer else None, value)
     before = {"value": answer.value, "source": answer.source} if answer else None
@@ -123,7 +142,16 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
     else:
         if answer is not None and answer.value == value and answer.source == source:
             return answer, False  # nothing changed: no audit entry
-        answer = _upsert(assessment, question_id, value, source, source_document, actor, answer)
+        if (answer is not None and actor.kind != "vendor" and question.by == "vendor"
+                and source == answer.source and source_document is None
+                and clinic_fields_only(question, answer.value, value)):
+            # Only the clinic's fields changed: the answer stays attributed to whoever
+            # answered the vendor's part (the audit entry names who changed what).
+            answer.value = value
+            answer.save(update_fields=["value"])
+        else:
+            answer = _upsert(assessment, question_id, value, source, source_document, actor,
+                             answer)
         after = {"value": value, "source": source}
     verb = "cleared" if after is None else ("changed" if before else "answered")
     audit_record(actor=actor, event=AuditEvent.ANSWER_CHANGE, assessment=assessment,
