@@ -382,7 +382,9 @@ def test_the_vial_lot_is_open_to_the_clinic_without_vendor_documents(client_for,
                                                                       assessment):
     url = f"/assessments/{assessment.pk}/steps/4/"
     client = client_for(practitioner)
-    form = client.get(url).context["form"]
+    response = client.get(url)
+    assert "The clinic records the lot number on the vial itself." in response.content.decode()
+    form = response.context["form"]
     assert not form.fields["q4_1__vial_lot"].disabled
     assert form.fields["q4_1__coa_lot"].disabled  # the vendor's, with no document to cite
     response = client.post(url, {"q4_1__vial_lot": "L-7", "q4_1__coa_lot": "L-9"})

@@ -70,6 +70,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
         "documents": docs_by_question.get(question.id, []),
         "document_fields": question.documents, "findings": findings.get(question.id, []),
         "error": errors.get(question.id),
+        "clinic_fields": [f.label for f in question.fields if f.by == "practitioner"],
     } for question in form.questions]
     ids = [d.id for d in checklist.domains]
     position = ids.index(domain_id)
