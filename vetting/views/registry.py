@@ -1,8 +1,8 @@
 """The vendor register: vendor and product lists, their pages, and their forms.
 
 Each view: role check, access-checked getter, form, service, message, redirect.
-Lists annotate what each row shows so the number of queries does not depend on
-the number of rows.
+Lists fetch what their rows show for the whole page at once, so the number of queries
+does not depend on the number of rows.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _paginate(request: HttpRequest, queryset: QuerySet) -> Page:
 
 def attach_standing(products: list[Product]) -> list[Product]:
     """Set `product.current` (its Standing) and `product.latest` (its newest assessment or
-    None) on a page of products, in two queries for all."""
+    None) on a page of products, in three queries for all."""
     standings = standing_services.standings_for(p.pk for p in products)
     for product in products:
         product.current = standings[product.pk]
