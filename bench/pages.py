@@ -175,6 +175,9 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
                 signed_at=signed - timedelta(minutes=rng.randint(0, 500_000)),
                 meaning="bench", content_sha256="0" * 64))
         Decision.objects.bulk_create(decisions, batch_size=2000)
+        # What services.review._sign copies to the assessment.
+        lapses = Decision.objects.filter(assessment=OuterRef("pk")).values("lapses_on")[:1]
+        Assessment.objects.filter(state__in=DECIDED).update(lapses_on=Subquery(lapses))
     # The planner statistics and visibility map a running database has (PostgreSQL's
     # autovacuum makes them after such inserts; on SQLite the nightly
     # vetting.refresh_planner_statistics task).

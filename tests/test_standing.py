@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_lots_services import approved, record
 from vetting import services
-from vetting.models import Decision
+from vetting.models import Assessment, Decision
 from vetting.services import standing
 from vetting.services.standing import Code, product_standing
 
@@ -148,6 +148,8 @@ def test_a_decision_stores_the_certificate_expiry_and_the_day_its_approval_lapse
     short = approved(practitioner, reviewer, valid_days=30).decision
     assert short.certificate_expiry == date(2028, 3, 9)
     assert short.lapses_on == short.valid_until
+    # The assessment keeps a copy for the dashboard's index.
+    assert Assessment.objects.get(pk=short.assessment_id).lapses_on == short.lapses_on
 
 
 @pytest.mark.django_db
@@ -169,6 +171,20 @@ def test_the_migration_fills_the_dates_of_decisions_signed_before(decided):
     decision = Decision.objects.get(pk=decided.decision.pk)
     assert decision.certificate_expiry == date(2028, 3, 9)
     assert decision.lapses_on == min(decision.valid_until, date(2028, 3, 9))
+
+
+@pytest.mark.django_db
+def test_the_migration_copies_the_day_an_approval_lapses_to_its_assessment(decided, make_user):
+    from django.apps import apps
+
+    migration = importlib.import_module("vetting.migrations.0015_assessment_lapses_on")
+    Assessment.objects.filter(pk=decided.pk).update(lapses_on=None)
+    undecided = services.assessment_create(user=make_user("other", "practitioner"),
+                                           product=decided.product)
+    migration.copy_lapses_on(apps, None)
+    assert Assessment.objects.get(pk=decided.pk).lapses_on == decided.decision.lapses_on
+    assert decided.decision.lapses_on is not None
+    assert Assessment.objects.get(pk=undecided.pk).lapses_on is None
 
 
 @pytest.mark.django_db

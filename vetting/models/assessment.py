@@ -120,6 +120,12 @@ class Assessment(models.Model):
     )
     information_request_message = models.TextField(blank=True)
     closing_reason = models.TextField(blank=True, help_text="Why it was withdrawn or suspended.")
+    # Copied from its decision when it is signed (decisions never change), so that "due for
+    # re-vetting" is one range of the (state, lapses_on) index, counted without a join.
+    lapses_on = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="Its decision's lapses_on: the approval's last valid day.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -146,6 +152,8 @@ class Assessment(models.Model):
                          name="assessment_product_newest_idx"),
             # The dashboard counts open assessments by recommendation.
             models.Index(fields=["state", "recommendation"]),
+            # Approvals due for re-vetting, soonest first.
+            models.Index(fields=["state", "lapses_on"], name="assessment_lapses_idx"),
         ]
 
     def __str__(self) -> str:

@@ -166,7 +166,8 @@ def _sign(assessment, user, outcome, justification, conditions, valid_until, spe
     before = assessment.state
     assessment.state = outcome
     assessment.state_changed_at = now
-    assessment.save(update_fields=["state", "state_changed_at", "updated_at"])
+    assessment.lapses_on = decision.lapses_on
+    assessment.save(update_fields=["state", "state_changed_at", "lapses_on", "updated_at"])
     audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE, assessment=assessment,
                  obj=decision, summary=f"Decision signed: {decision.get_outcome_display()}",
                  before={"state": before},

@@ -259,8 +259,8 @@ def revetting_due(*, today: date | None = None, within_days: int = 0) -> QuerySe
     """Approved assessments whose validity or certificate ends before today + within_days
     (0: those already due for re-vetting), soonest first."""
     horizon = (today or clinic_today()) + timedelta(days=within_days)
-    return (approved_assessments().filter(decision__lapses_on__lt=horizon)
-            .order_by("decision__lapses_on", "pk"))
+    return (approved_assessments().filter(lapses_on__lt=horizon)
+            .order_by("lapses_on", "pk"))
 
 
 def lots_on_hold() -> QuerySet:
@@ -296,7 +296,7 @@ def expiring(*, today: date, within_days: int = max(REMINDER_DAYS)) -> list[Due]
     horizon = today + timedelta(days=within_days)
     items = []
     # An approval's dates are all on or after the earlier one, which lapses_on holds.
-    for a in approved_assessments().filter(decision__lapses_on__lte=horizon):
+    for a in approved_assessments().filter(lapses_on__lte=horizon):
         product, owner = a.product, a.created_by
         until = a.decision.valid_until
         if until and today <= until <= horizon:
