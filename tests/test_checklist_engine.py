@@ -285,3 +285,42 @@ def test_to_dict_is_json_with_findings_scores_and_recommendation():
     assert result["scores"]["reporting_completeness"]["percent"] == 100
     assert result["evaluated_on"] == "2026-12-01"
     assert result["checklist_version"] == "1"
+
+
+# ---------------------------------------------------------------- the clinic's part of a vendor question
+
+
+def without_12() -> dict:
+    data = good()
+    data["answers"].pop("1.2")
+    data["evidence"].pop("1.2", None)
+    return data
+
+
+def test_the_clinics_own_field_alone_does_not_answer_a_vendor_question():
+    # 1.2's "called exosome" is the clinic's (by: practitioner); the vendor's cell type,
+    # INCI name and documents are still missing.
+    assert "1.2" in missing(run(without_12()))
+    clinic_only = patch(without_12(), {"1.2": {"called_exosome": "no"}})
+    assert "1.2" in missing(run(clinic_only))
+    assert run(clinic_only).recommendation == run(without_12()).recommendation
+
+
+def test_a_vendor_field_answers_the_vendor_question():
+    vendor_part = patch(without_12(), {"1.2": {"called_exosome": "no", "inci_name": "X"}})
+    assert "1.2" not in missing(run(vendor_part))
+
+
+def test_the_vial_lot_alone_leaves_the_coa_question_unanswered():
+    data = good()
+    data["answers"]["4.1"] = {"vial_lot": "L-100"}
+    data["evidence"].pop("4.1", None)
+    evaluation = run(data)
+    assert "4.1" in missing(evaluation)
+    assert "4.1-no-coa" in {f.rule_id for f in evaluation.findings}
+
+
+def test_only_vendor_questions_have_clinic_fields():
+    assert V1.question("4.1").clinic_fields == {"vial_lot"}
+    assert V1.question("1.2").clinic_fields == {"called_exosome"}
+    assert all(not q.clinic_fields for q in V1.questions if q.by == "practitioner")

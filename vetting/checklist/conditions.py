@@ -56,17 +56,21 @@ class Context:
     list of such rows); ``kinds`` maps question ID to the document kinds attached.
     """
 
-    __slots__ = ("answers", "kinds", "on_date", "row_question", "row", "group_cache")
+    __slots__ = ("answers", "kinds", "on_date", "clinic_fields", "row_question", "row",
+                 "group_cache")
 
     def __init__(
         self,
         answers: Mapping[str, Any],
         kinds: Mapping[str, frozenset[str]],
         on_date: date,
+        clinic_fields: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.answers = answers
         self.kinds = kinds
         self.on_date = on_date
+        # Per vendor question, the fields the clinic records in it: they do not answer it.
+        self.clinic_fields = clinic_fields or {}
         self.row_question: str | None = None
         self.row: Mapping[str, Any] | None = None
         # Groups never read repeatable fields (the parser refuses it), so one result
@@ -83,12 +87,15 @@ class Context:
         return answer.get(field) if isinstance(answer, Mapping) else None
 
     def question_answered(self, question: str) -> bool:
-        """A question is answered when any field has a value or any document is attached."""
+        """A question is answered when any field has a value or any document is attached;
+        a vendor question not by the clinic's own fields alone (what the vendor states
+        is still missing)."""
         if self.kinds.get(question):
             return True
         answer = self.answers.get(question)
         if isinstance(answer, Mapping):
-            return any(is_answered(v) for v in answer.values())
+            ignored = self.clinic_fields.get(question, ())
+            return any(is_answered(v) for k, v in answer.items() if k not in ignored)
         if isinstance(answer, Sequence) and not isinstance(answer, str):
             return any(
                 is_answered(v) for row in answer if isinstance(row, Mapping) for v in row.values()

@@ -282,7 +282,8 @@ def evaluate(
     a repeatable question. ``on_date`` is the evaluation date that date rules compare
     with (an expired certificate or lot).
     """
-    ctx = Context(answers, _kinds(evidence), on_date)
+    clinic_fields = {q.id: q.clinic_fields for q in checklist.questions if q.clinic_fields}
+    ctx = Context(answers, _kinds(evidence), on_date, clinic_fields)
     applicable: list[str] = []
     not_applicable: list[str] = []
     findings: list[Finding] = []

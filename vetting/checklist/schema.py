@@ -112,6 +112,19 @@ class Question:
     field_map: Mapping[str, Field] = dc_field(default_factory=_empty, repr=False, compare=False)
 
     @property
+    def clinic_fields(self) -> frozenset[str]:
+        """The fields the clinic records in a vendor question (4.1's lot number read off
+        the vial): they alone do not answer it."""
+        if self.by != "vendor":
+            return frozenset()
+        return frozenset(f.name for f in self.fields if f.by == "practitioner")
+
+    @property
+    def clinic_field_labels(self) -> str:
+        """The labels of `clinic_fields`, for "… recorded by the clinic"."""
+        return ", ".join(f.label for f in self.fields if f.name in self.clinic_fields)
+
+    @property
     def documents(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.is_document)
 
