@@ -212,11 +212,51 @@ def test_adding_the_clinics_field_keeps_the_vendors_answer_attributed_to_the_ven
                                  value={"coa_lot": "L-7", "vial_lot": "L-8"}, user=practitioner)
     assert answer.value == {"coa_lot": "L-7", "vial_lot": "L-8"}
     assert (answer.source, answer.answered_by_vendor) == ("vendor", "vendor: Ann")
+    # ... and the clinic's field to the practitioner who recorded it.
+    assert answer.clinic_fields_by == practitioner and answer.clinic_fields_at is not None
     entry = AuditEntry.objects.last()
     assert entry.actor_user == practitioner
     assert entry.after["value"] == {"coa_lot": "L-7", "vial_lot": "L-8"}
     assessment.refresh_from_db()
     assert_counts_match_engine(assessment)  # the lot mismatch is found
+
+
+def test_the_vendor_answering_after_the_clinic_keeps_the_clinics_field_attributed_to_the_clinic(
+        assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="4.1", value={"vial_lot": "L-7"},
+                        user=practitioner)
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"vial_lot": "L-7", "coa_lot": "L-7"},
+                                 vendor_label="vendor: Ann")
+    assert (answer.source, answer.answered_by, answer.answered_by_vendor) == (
+        "vendor", None, "vendor: Ann")
+    assert answer.clinic_fields_by == practitioner
+
+
+def test_a_clinic_user_entering_the_whole_question_answers_all_of_it(assessment, practitioner,
+                                                                       pdf_upload):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="4.1", value={"coa_lot": "L-7"},
+                        vendor_label="vendor: Ann")
+    services.answer_set(assessment=assessment, question_id="4.1",
+                        value={"coa_lot": "L-7", "vial_lot": "L-7"}, user=practitioner)
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"coa_lot": "L-8", "vial_lot": "L-7"}, user=practitioner,
+                                 source_document=document)
+    assert (answer.source, answer.answered_by) == ("practitioner_from_vendor_document",
+                                                   practitioner)
+    assert answer.clinic_fields_by is None  # one attribution for the whole answer
+
+
+def test_the_clinics_field_alone_leaves_the_vendor_question_missing(assessment, practitioner):
+    services.assessment_refresh(assessment=assessment)
+    before = Assessment.objects.get(pk=assessment.pk).missing_count
+    services.answer_set(assessment=assessment, question_id="1.2",
+                        value={"called_exosome": "no"}, user=practitioner)
+    assert Assessment.objects.get(pk=assessment.pk).missing_count == before
 
 
 def test_changing_the_vendors_field_still_needs_the_vendor_document(assessment, practitioner):

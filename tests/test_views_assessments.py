@@ -391,3 +391,18 @@ def test_the_vial_lot_is_open_to_the_clinic_without_vendor_documents(client_for,
     assert response.status_code == 302
     answer = assessment.answers.get(question_id="4.1")
     assert (answer.value, answer.source) == ({"vial_lot": "L-7"}, "practitioner")
+
+
+def test_the_step_says_who_recorded_the_clinics_field_of_a_vendors_answer(
+        client_for, practitioner, assessment):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="4.1", value={"coa_lot": "L-7"},
+                        vendor_label="vendor: Ann")
+    client = client_for(practitioner)
+    response = client.post(f"/assessments/{assessment.pk}/steps/4/",
+                           {"q4_1__vial_lot": "L-7"})
+    assert response.status_code == 302
+    content = client.get(f"/assessments/{assessment.pk}/steps/4/").content.decode()
+    assert "Answered by vendor: Ann (vendor (portal))" in content
+    name = practitioner.get_full_name() or practitioner.get_username()
+    assert f"Lot number on the vial: recorded by {name} (clinic)" in content

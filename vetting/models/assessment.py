@@ -207,6 +207,13 @@ class Answer(models.Model):
     )
     answered_by_vendor = models.CharField(max_length=200, blank=True)
     answered_at = models.DateTimeField()
+    # A vendor question's fields the clinic records (4.1's lot number read off the vial),
+    # changed by a clinic user while the vendor's part stays attributed to its answerer.
+    clinic_fields_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
+    clinic_fields_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["assessment_id", "question_id"]
@@ -232,6 +239,11 @@ class Answer(models.Model):
         if self.answered_by_id:
             return self.answered_by.get_full_name() or self.answered_by.get_username()
         return self.answered_by_vendor or "-"
+
+    @property
+    def clinic_fields_by_label(self) -> str:
+        user = self.clinic_fields_by
+        return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def evidence_upload_to(instance: EvidenceDocument, filename: str) -> str:

@@ -23,8 +23,8 @@ SUMMARY = [
 
 
 def _answers(assessment) -> dict[str, Any]:
-    return {a.question_id: a for a in assessment.answers.select_related("answered_by",
-                                                                        "source_document")}
+    return {a.question_id: a for a in assessment.answers.select_related(
+        "answered_by", "source_document", "clinic_fields_by")}
 
 
 def _lots(assessment) -> list[dict]:

@@ -146,10 +146,21 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
                 and source == answer.source and source_document is None
                 and clinic_fields_only(question, answer.value, value)):
             # Only the clinic's fields changed: the answer stays attributed to whoever
-            # answered the vendor's part (the audit entry names who changed what).
+            # answered the vendor's part; the clinic's fields to this user.
             answer.value = value
-            answer.save(update_fields=["value"])
+            answer.clinic_fields_by, answer.clinic_fields_at = actor.user, timezone.now()
+            answer.save(update_fields=["value", "clinic_fields_by", "clinic_fields_at"])
         else:
+            if answer is not None and actor.kind != "vendor":
+                # This user answers the whole question now.
+                answer.clinic_fields_by, answer.clinic_fields_at = None, None
+            elif (answer is not None and answer.answered_by_id and not answer.clinic_fields_by_id
+                  and isinstance(answer.value, dict)
+                  and any(answer.value.get(name) for name in question.clinic_fields)):
+                # The vendor answers its part after a clinic user recorded the clinic's
+                # fields (which the vendor cannot change): they stay that user's.
+                answer.clinic_fields_by_id = answer.answered_by_id
+                answer.clinic_fields_at = answer.answered_at
             answer = _upsert(assessment, question_id, value, source, source_document, actor,
                              answer)
         after = {"value": value, "source": source}

@@ -46,7 +46,8 @@ def panel_context(assessment: Assessment, evaluation: Evaluation,
 
 def step_answers(assessment: Assessment) -> list[Answer]:
     """The stored answers, with who answered and from which document, read once per page."""
-    return list(assessment.answers.select_related("answered_by", "source_document"))
+    return list(assessment.answers.select_related("answered_by", "source_document",
+                                                  "clinic_fields_by"))
 
 
 def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
@@ -142,7 +143,7 @@ def merged_answers(assessment: Assessment, form: DomainForm) -> dict[str, Any]:
 def answers_with_evidence(assessment: Assessment) -> list[dict[str, Any]]:
     """Each domain's questions with their answer, provenance and documents, for review."""
     answers = {a.question_id: a for a in assessment.answers.select_related(
-        "answered_by", "source_document")}
+        "answered_by", "source_document", "clinic_fields_by")}
     documents = defaultdict(list)
     for document in current_documents(assessment):
         for qid in document.question_ids:
