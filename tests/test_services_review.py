@@ -82,6 +82,10 @@ def test_reviewer_approves_and_signs(good, make_user):
     assert len(decision.content_sha256) == 64
     entry = AuditEntry.objects.filter(event="signature").last()
     assert entry.after["content_sha256"] == decision.content_sha256
+    assert decision.lapses_on is not None
+    assert entry.after["lapses_on"] == decision.lapses_on.isoformat() == (
+        good.lapses_on.isoformat())
+    assert entry.after["certificate_expiry"] == decision.certificate_expiry.isoformat()
     with pytest.raises(PermissionError):
         decision.save()
 

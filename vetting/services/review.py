@@ -146,6 +146,10 @@ def assessment_decide(
     return decision
 
 
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
+
+
 def _sign(assessment, user, outcome, justification, conditions, valid_until, spec) -> Decision:
     now = timezone.now()
     until = valid_until.isoformat() if valid_until else ""
@@ -171,7 +175,10 @@ def _sign(assessment, user, outcome, justification, conditions, valid_until, spe
     audit_record(actor=Actor.for_user(user), event=AuditEvent.SIGNATURE, assessment=assessment,
                  obj=decision, summary=f"Decision signed: {decision.get_outcome_display()}",
                  before={"state": before},
-                 after={"state": outcome, **fields, "content_sha256": decision.content_sha256})
+                 after={"state": outcome, **fields, "content_sha256": decision.content_sha256,
+                        # Derived at signing (not signed): when the approval lapses.
+                        "certificate_expiry": _iso(decision.certificate_expiry),
+                        "lapses_on": _iso(decision.lapses_on)})
     return decision
 
 
