@@ -205,6 +205,8 @@ def measure(ids: dict, repeat: int) -> None:
         ("vendor list, page 200", "/vendors/?page=200"),
         ("product list", "/products/"),
         ("product list, filtered", "/products/?category=exosome_ev&recommendation=do_not_approve"),
+        ("assessment list", "/assessments/"),
+        ("assessment list, mine open", "/assessments/?owner=me&state=open"),
         ("vendor page", f"/vendors/{ids['vendor']}/"),
         ("product page", f"/products/{ids['product']}/"),
         ("assessment summary", f"/assessments/{ids['assessment']}/"),

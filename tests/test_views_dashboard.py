@@ -66,31 +66,35 @@ def test_my_open_assessments_lists_mine_in_open_states(client_for, practitioner,
     make_assessment(practitioner, "withdrawn")
     make_assessment(reviewer, "draft")
     response = dashboard(client_for, practitioner)
-    listed = {a for _label, group, _total in response.context["mine_by_state"] for a in group}
-    assert listed == {draft, review}
+    assert set(response.context["mine_recent"]) == {draft, review}
     assert response.context["mine_count"] == 2
 
 
-def test_my_open_assessments_are_grouped_by_state(client_for, practitioner, make_assessment):
+def test_my_open_assessments_are_counted_by_state_with_links_to_the_list(
+        client_for, practitioner, make_assessment):
     make_assessment(practitioner, "awaiting_vendor")
     make_assessment(practitioner, "awaiting_vendor")
-    groups = {label: (group, total) for label, group, total
-              in dashboard(client_for, practitioner).context["mine_by_state"]}
-    assert len(groups["Awaiting vendor"][0]) == 2 and groups["Awaiting vendor"][1] == 2
-    assert groups["Draft"] == ([], 0)
+    response = dashboard(client_for, practitioner)
+    counts = {value: total for value, _label, total in response.context["mine_by_state"]}
+    assert counts["awaiting_vendor"] == 2 and counts["draft"] == 0
+    content = response.content.decode()
+    assert 'href="/assessments/?owner=me&amp;state=awaiting_vendor"' in content
+    assert 'href="/assessments/?owner=me&amp;state=draft"' not in content  # none in draft
 
 
-def test_each_state_lists_only_the_newest_but_counts_all(client_for, practitioner,
-                                                         make_assessment, settings):
+def test_the_most_recently_changed_are_listed_but_all_are_counted(client_for, practitioner,
+                                                                  make_assessment):
     from vetting.views import system
 
-    for _ in range(system.DASHBOARD_LIMIT + 2):
-        make_assessment(practitioner, "draft")
+    made = [make_assessment(practitioner, "draft") for _ in range(system.DASHBOARD_LIMIT + 2)]
+    for days_ago, a in enumerate(made):
+        Assessment.objects.filter(pk=a.pk).update(
+            state_changed_at=timezone.now() - timedelta(days=days_ago))
     response = dashboard(client_for, practitioner)
-    groups = {label: (group, total) for label, group, total in response.context["mine_by_state"]}
-    assert len(groups["Draft"][0]) == system.DASHBOARD_LIMIT
-    assert groups["Draft"][1] == system.DASHBOARD_LIMIT + 2
-    assert "the 10 most recent" in response.content.decode()
+    assert response.context["mine_recent"] == made[:system.DASHBOARD_LIMIT]
+    assert response.context["mine_count"] == system.DASHBOARD_LIMIT + 2
+    assert (f'href="/assessments/?owner=me&amp;state=open">All {system.DASHBOARD_LIMIT + 2} '
+            "of my open assessments") in response.content.decode()
 
 
 def test_my_open_assessments_link_the_assessment_and_product(client_for, practitioner,
@@ -162,12 +166,15 @@ def test_recent_decisions_show_decided_superseded_and_suspended(client_for, prac
     assert set(recent) == set(shown)
 
 
-def test_recent_decisions_are_the_ten_newest(client_for, practitioner, reviewer,
-                                             make_assessment):
-    decided = [make_assessment(practitioner, "approved") for _ in range(12)]
+def test_recent_decisions_are_the_newest(client_for, practitioner, reviewer, make_assessment):
+    from vetting.views import system
+
+    decided = [make_assessment(practitioner, "approved")
+               for _ in range(system.DASHBOARD_LIMIT + 2)]
     for days_ago, a in enumerate(decided):
         decide(a, reviewer, days_ago=days_ago)
-    assert dashboard(client_for, practitioner).context["recent"] == decided[:10]
+    recent = dashboard(client_for, practitioner).context["recent"]
+    assert recent == decided[:system.DASHBOARD_LIMIT]
 
 
 def test_recent_decisions_show_outcome_signer_and_date(client_for, practitioner, reviewer,
@@ -181,6 +188,50 @@ def test_recent_decisions_show_outcome_signer_and_date(client_for, practitioner,
     assert f'href="/assessments/{a.pk}/"' in content
 
 
+# Due for re-vetting
+
+def lapsing(make_assessment, practitioner, reviewer, days):
+    """An approved assessment whose approval's last valid day is `days` from today."""
+    from vetting.services import clinic_today
+
+    a = make_assessment(practitioner, "approved")
+    last = clinic_today() + timedelta(days=days)
+    decision = decide(a, reviewer)
+    Decision.objects.filter(pk=decision.pk).update(valid_until=last, lapses_on=last)
+    Assessment.objects.filter(pk=a.pk).update(lapses_on=last)
+    return a
+
+
+def test_due_lists_what_ended_then_what_ends_within_30_days(client_for, practitioner,
+                                                            reviewer, make_assessment):
+    later = lapsing(make_assessment, practitioner, reviewer, 31)
+    soon = lapsing(make_assessment, practitioner, reviewer, 30)
+    ended = lapsing(make_assessment, practitioner, reviewer, -1)
+    ended_first = lapsing(make_assessment, practitioner, reviewer, -40)
+    superseded = lapsing(make_assessment, practitioner, reviewer, -2)
+    Assessment.objects.filter(pk=superseded.pk).update(state="superseded")
+    response = dashboard(client_for, practitioner)
+    assert response.context["ending"] == [ended_first, ended, soon]
+    assert (response.context["due_count"], response.context["soon_count"]) == (2, 1)
+    content = response.content.decode()
+    assert "2 due now, 1 more within 30 days." in content
+    assert later not in response.context["ending"]
+    assert "most urgent are shown" not in content
+
+
+def test_due_shows_the_most_urgent_and_counts_all(client_for, practitioner, reviewer,
+                                                  make_assessment):
+    from vetting.views import system
+
+    made = [lapsing(make_assessment, practitioner, reviewer, -days)
+            for days in range(1, system.DASHBOARD_LIMIT + 3)]
+    response = dashboard(client_for, practitioner)
+    assert response.context["ending"] == made[::-1][:system.DASHBOARD_LIMIT]
+    assert response.context["due_count"] == system.DASHBOARD_LIMIT + 2
+    assert f"The {system.DASHBOARD_LIMIT} most urgent are shown." in (
+        response.content.decode())
+
+
 # Counts per recommendation
 
 def test_counts_cover_every_open_assessment_by_recommendation(client_for, practitioner,
@@ -192,6 +243,8 @@ def test_counts_cover_every_open_assessment_by_recommendation(client_for, practi
     counts = {value: n for value, _, n in
               dashboard(client_for, practitioner).context["by_recommendation"]}
     assert counts == {"do_not_approve": 2, "approve_with_conditions": 0, "no_objections": 1}
+    assert ('href="/assessments/?state=open&amp;recommendation=do_not_approve"'
+            in dashboard(client_for, practitioner).content.decode())
 
 
 # Queries
@@ -202,6 +255,8 @@ def populate(n, practitioner, reviewer, make_assessment):
         make_assessment(practitioner, "vendor_submitted")
         make_assessment(practitioner, "in_review")
         decide(make_assessment(practitioner, "approved"), reviewer)
+        lapsing(make_assessment, practitioner, reviewer, -3)
+        lapsing(make_assessment, practitioner, reviewer, 10)
 
 
 @pytest.mark.parametrize("role", ["practitioner", "reviewer"])

@@ -1,4 +1,4 @@
-"""Vendor and product register URLs (vetting/views/registry.py)."""
+"""Vendor, product and assessment register URLs (vetting/views/registry.py)."""
 
 from django.urls import path
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("products/", registry.product_list, name="product_list"),
     path("products/<int:product_id>/", registry.product_detail, name="product_detail"),
     path("products/<int:product_id>/edit/", registry.product_edit, name="product_edit"),
+    path("assessments/", registry.assessment_list, name="assessment_list"),
 ]

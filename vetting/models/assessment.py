@@ -154,6 +154,8 @@ class Assessment(models.Model):
             models.Index(fields=["state", "recommendation"]),
             # Approvals due for re-vetting, soonest first.
             models.Index(fields=["state", "lapses_on"], name="assessment_lapses_idx"),
+            # The assessment register, most recently changed first (read backwards).
+            models.Index(fields=["state_changed_at", "id"], name="assessment_changed_idx"),
         ]
 
     def __str__(self) -> str:

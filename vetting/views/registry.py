@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from vetting import services
 from vetting.forms import registry as forms
 from vetting.models import (
+    OPEN_STATES,
     Assessment,
     AssessmentState,
     ChecklistVersion,
@@ -45,6 +46,18 @@ NOT_ASSESSED = "none"
 
 def _paginate(request: HttpRequest, queryset: QuerySet) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _paginate_keys(request: HttpRequest, queryset: QuerySet) -> Page:
+    """As _paginate, for an ordered queryset with joins: the database sorts and skips index
+    entries (the keys), then joins the rows of this page only. In one query it may join
+    every matching row before sorting them."""
+    page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    keys = list(page.object_list)
+    rows = queryset.order_by().in_bulk(keys) if keys else {}
+    page.object_list = [rows[key] for key in keys if key in rows]
+    return page
 
 
 def attach_standing(products: list[Product]) -> list[Product]:
@@ -235,6 +248,39 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "recommendations": Recommendation.choices,
     }
     return render(request, "vetting/registry/product_list.html", context)
+
+
+# Assessments
+
+OPEN = "open"
+MINE = "me"
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    """Every assessment of the installation, most recently changed first; filtered by owner
+    ("mine"), state (or every open state) and recommendation. The dashboard links here."""
+    owner = _choice(request, "owner", [MINE])
+    state = _choice(request, "state", [OPEN, *AssessmentState.values])
+    recommendation = _choice(request, "recommendation", Recommendation.values)
+    assessments = (Assessment.objects.select_related("product__vendor", "created_by")
+                   .order_by("-state_changed_at", "-pk"))
+    if owner:
+        assessments = assessments.filter(created_by=request.user)
+    if state == OPEN:
+        assessments = assessments.filter(state__in=OPEN_STATES)
+    elif state:
+        assessments = assessments.filter(state=state)
+    if recommendation:
+        assessments = assessments.filter(recommendation=recommendation)
+    context = {
+        "page": _paginate_keys(request, assessments), "owner": owner, "state": state,
+        "recommendation": recommendation,
+        "states": [(OPEN, "Open (not yet decided)"), *AssessmentState.choices],
+        "recommendations": Recommendation.choices,
+    }
+    return render(request, "vetting/registry/assessment_list.html", context)
 
 
 @require_GET

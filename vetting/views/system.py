@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib import messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,8 +37,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
-DASHBOARD_LIMIT = 10  # newest assessments shown per state
-DASHBOARD_WAITING_LIMIT = 25
+DASHBOARD_LIMIT = 8  # rows per list; the counts link to the whole lists
+DASHBOARD_WAITING_LIMIT = 10
+
+
+def first_rows(queryset: QuerySet, limit: int) -> list:
+    """The first `limit` rows of an ordered queryset, in two queries: their keys (from an
+    index, sorting only keys), then those rows with their joins. In one query the database
+    joins every matching row before sorting them (thousands, on a large register)."""
+    keys = list(queryset.values_list("pk", flat=True)[:limit])
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)} if keys else {}
+    return [rows[key] for key in keys if key in rows]  # a row may have changed meanwhile
 
 
 def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list, int]:
@@ -59,7 +68,8 @@ def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list
     items, total = [], 0
     for queryset, count in kinds:
         total += queryset.count() if count is None else count
-        items += queryset.order_by(*oldest)[:limit]
+        if count != 0:
+            items += queryset.order_by(*oldest)[:limit]
     items.sort(key=lambda a: (a.state_changed_at, a.pk))
     return items[:limit], total
 
@@ -67,45 +77,46 @@ def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list
 @require_GET
 @role_required(*STAFF_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """A summary: counts that link to the whole lists (the assessment register), and the
+    first few rows of what needs doing."""
     user = request.user
+    limit = DASHBOARD_LIMIT
     mine = Assessment.objects.select_related("product__vendor").filter(created_by=user)
     mine_counts = dict(mine.filter(state__in=OPEN_STATES).order_by().values_list("state")
                        .annotate(n=Count("pk")))
-    # The newest few per state, each from the (created_by, state, state_changed_at) index.
-    newest = {state: list(mine.filter(state=state).order_by("-state_changed_at", "-pk")
-                          [:DASHBOARD_LIMIT])
-              for state in OPEN_STATES if mine_counts.get(state)}
+    mine_recent = first_rows(mine.filter(state__in=OPEN_STATES)
+                             .order_by("-state_changed_at", "-pk"), limit)
     waiting, waiting_count = waiting_for(user, mine, mine_counts)
     # Every decided assessment has its decision: newest first, by the signed_at index.
     recent = [decision.assessment for decision in Decision.objects.select_related(
-        "assessment__product__vendor").order_by("-signed_at", "-pk")[:10]]
+        "assessment__product__vendor").order_by("-signed_at", "-pk")[:limit]]
     # Grouped as the (state, recommendation) index is ordered, then summed here.
     counts = Counter()
     for _state, value, n in (Assessment.objects.filter(state__in=OPEN_STATES).order_by()
                              .values_list("state", "recommendation").annotate(n=Count("pk"))):
         counts[value] += n
     today = services.clinic_today()
-    due = standing.revetting_due(today=today)
-    # Ending within 30 days (the last valid day is today + 30 at the latest), not due yet.
-    soon = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1).filter(
-        decision__lapses_on__gte=today)
+    # Lapsed, or lapsing within 30 days (the last valid day is today + 30 at the latest):
+    # the most urgent first, counted from the (state, lapses_on) index.
+    ending = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1)
+    ending_counts = ending.order_by().aggregate(
+        due=Count("pk", filter=Q(lapses_on__lt=today)), soon=Count("pk", filter=Q(
+            lapses_on__gte=today)))
     held = standing.lots_on_hold()
     context = {
         "today": today,
-        "due": list(due[:DASHBOARD_LIMIT]), "due_count": due.count(),
-        "soon": list(soon[:DASHBOARD_LIMIT]),
-        "held": list(held[:DASHBOARD_LIMIT]), "held_count": held.count(),
+        "ending": first_rows(ending, limit),
+        "due_count": ending_counts["due"], "soon_count": ending_counts["soon"],
+        "held": list(held[:limit]), "held_count": held.count(),
         "mine_count": sum(mine_counts.values()),
-        "mine_by_state": [
-            (label, newest.get(value, []), mine_counts.get(value, 0))
-            for value, label in AssessmentState.choices if value in OPEN_STATES
-        ],
+        "mine_by_state": [(value, label, mine_counts.get(value, 0))
+                          for value, label in AssessmentState.choices if value in OPEN_STATES],
+        "mine_recent": mine_recent,
         "waiting": waiting,
         "waiting_count": waiting_count,
         "recent": recent,
         "by_recommendation": [(value, label, counts[value])
                               for value, label in Recommendation.choices],
-        "limit": DASHBOARD_LIMIT,
     }
     return render(request, "vetting/dashboard.html", context)
 
