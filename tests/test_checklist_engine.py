@@ -287,7 +287,7 @@ def test_to_dict_is_json_with_findings_scores_and_recommendation():
     assert result["checklist_version"] == "1"
 
 
-# ---------------------------------------------------------------- the clinic's part of a vendor question
+# ------------------------------------------------ the clinic's part of a vendor question
 
 
 def without_12() -> dict:

@@ -1,7 +1,10 @@
 """The register's badges drawn by template tags: what they show, and that they escape."""
 
+import re
 from datetime import date
 from types import SimpleNamespace
+
+import pytest
 
 from vetting.services.standing import Newest, product_standing
 from vetting.templatetags.register_badges import (
@@ -77,3 +80,27 @@ def test_the_urls_rows_write_out_are_the_routes():
     assert reverse("lot_detail", args=[7]) == "/lots/7/"
     assert reverse("assessment_detail", args=[7]) == "/assessments/7/"
     assert reverse("assessment_step", args=[7, "2"]) == "/assessments/7/steps/2/"
+
+
+@pytest.mark.django_db
+def test_written_out_paths_follow_the_prefix_the_site_is_served_under(
+        client_for, practitioner, assessment):
+    # Under SCRIPT_NAME (a clinic serving the app at /vetting/), every link is under it.
+    from django.urls import set_script_prefix
+
+    client = client_for(practitioner)
+    product = assessment.product
+    pages = ["/", "/products/", "/assessments/", f"/vendors/{product.vendor_id}/",
+             f"/products/{product.pk}/", f"/assessments/{assessment.pk}/steps/1/"]
+    set_script_prefix("/vetting/")  # what the WSGI handler does with SCRIPT_NAME=/vetting
+    try:
+        for path in pages:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            content = response.content.decode()
+            assert not re.search(r'(href|action)="/(products|vendors|lots|assessments)/',
+                                 content), path
+            assert f'href="/vetting/assessments/{assessment.pk}/' in content or (
+                f'href="/vetting/products/{product.pk}/"' in content), path
+    finally:
+        set_script_prefix("/")

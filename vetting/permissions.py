@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
+from django.urls import get_script_prefix
 
 
 class Role(models.TextChoices):
@@ -86,9 +87,12 @@ class RoleRequiredMixin(AccessMixin):
 
 
 def roles_context(request: HttpRequest) -> dict:
-    """Template context: which roles the user holds, for navigation."""
+    """Template context: which roles the user holds, for navigation; and `root`, the
+    site's path prefix ("/", or the SCRIPT_NAME it is served under), which list rows put
+    before the paths they write out (a reverse() per row cost more than the row)."""
     roles = user_roles(getattr(request, "user", None))
     return {
+        "root": get_script_prefix(),
         "user_roles": roles,
         "is_staff_role": not roles.isdisjoint(STAFF_ROLES),
         "is_reviewer": Role.REVIEWER in roles,

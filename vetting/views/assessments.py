@@ -48,7 +48,7 @@ def assessment_start(request: HttpRequest, product_id: int) -> HttpResponse:
                                                 checklist_version=version)
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect(f"/products/{product.pk}/")
+        return redirect("product_detail", product.pk)
     messages.success(request, f"Assessment {assessment.number} of {product.name} started.")
     return redirect("assessment_step", assessment.pk, assessment.checklist.domains[0].id)
 
