@@ -19,7 +19,9 @@ How to read this reference:
 
 - **RED** is a hard stop: the product cannot be approved while it stands. **AMBER**
   needs follow-up: approval only with a written condition or justification.
-  **MISSING** is an applicable question with no answer at all (no field, no document).
+  **MISSING** is an applicable question with no answer at all (no field, no document);
+  a vendor question answered only in the fields the clinic records in it (4.1's lot
+  number on the vial) is still MISSING.
 - **Recommendation**: any RED, *do not approve*; else any AMBER or MISSING, *approve
   only with conditions*; else *no objections found*.
 - **Evidence score** of a domain: applicable questions that are answered *and* have
