@@ -20,10 +20,29 @@ def login(page):
     page.wait_for_url("**/")
 
 
+COUNT_FETCHES = """(() => {
+  const fetch = window.fetch;
+  window.pendingFetches = 0;
+  window.fetch = function (...args) {
+    window.pendingFetches++;
+    return fetch.apply(this, args).finally(() => { window.pendingFetches--; });
+  };
+})();"""
+
+
+def settled(page):
+    """Wait for the live findings preview a change started (150 ms after it) to finish:
+    the test database (SQLite in memory, shared by the server's threads) cannot wait for
+    the lock the preview's session save holds, as a database file or PostgreSQL does."""
+    page.wait_for_timeout(200)
+    page.wait_for_function("window.pendingFetches === 0")
+
+
 def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user,
                                                              checklist_version, tmp_path):
     make_user("practitioner", username="pia", first_name="Pia", last_name="Lind")
     page = new_page()
+    page.add_init_script(COUNT_FETCHES)
     login(page)
 
     # Register a vendor and a product.
@@ -45,6 +64,7 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     page.check("#id_q0_3__sterile_0")  # yes
     page.select_option("#id_q0_4__market", "united_states")
     shot(page, "workspace-2-profile")
+    settled(page)
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_url("**/steps/1/")
 
@@ -62,6 +82,7 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     page.select_option("#id_q1_1__document", label="donor-eligibility.pdf (donor_eligibility)")
     page.wait_for_function("document.querySelector('#q1_4').classList.contains('is-na')")
     shot(page, "workspace-3-applicability")
+    settled(page)
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r".*/steps/1/(#.*)?$"))  # the fragment survives redirects
     assert "Saved." in page.locator(".alert-success").inner_text()
@@ -70,6 +91,7 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     # Injecting a vesicle product in the United States is a RED finding.
     page.goto(page.url.replace("/steps/1/", "/steps/5/"))
     page.select_option("#id_q5_1__route", "injection")
+    settled(page)
     page.get_by_role("button", name="Save", exact=True).click()
     panel = page.locator("#findings-panel")
     assert "RED" in panel.inner_text()
