@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import yaml
 from django.conf import settings
 from django.db import models
@@ -12,10 +10,9 @@ from vetting.checklist import Checklist, parse_checklist
 
 from .registry import Product
 
-
-@lru_cache(maxsize=16)
-def _parse_stored(version: str, sha256: str, source: str) -> Checklist:
-    return parse_checklist(yaml.safe_load(source), file=f"v{version}.yaml", sha256=sha256)
+# Parsed checklists by (version, SHA-256 of the stored text): a version's text never
+# changes, so pages read the row without it (deferred) and it is read and parsed once.
+_PARSED: dict[tuple[str, str], Checklist] = {}
 
 
 class ChecklistVersion(models.Model):
@@ -38,7 +35,11 @@ class ChecklistVersion(models.Model):
     @property
     def checklist(self) -> Checklist:
         """The parsed checklist, from the stored text (cached per process)."""
-        return _parse_stored(self.version, self.sha256, self.source)
+        key = (self.version, self.sha256)
+        if key not in _PARSED:
+            _PARSED[key] = parse_checklist(yaml.safe_load(self.source),
+                                           file=f"v{self.version}.yaml", sha256=self.sha256)
+        return _PARSED[key]
 
 
 class AssessmentState(models.TextChoices):
