@@ -406,3 +406,16 @@ def test_the_step_says_who_recorded_the_clinics_field_of_a_vendors_answer(
     assert "Answered by vendor: Ann (vendor (portal))" in content
     name = practitioner.get_full_name() or practitioner.get_username()
     assert f"Lot number on the vial: recorded by {name} (clinic)" in content
+
+
+def test_the_step_and_summary_do_not_read_the_checklist_text(client_for, practitioner,
+                                                             assessment):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(practitioner)
+    client.get(f"/assessments/{assessment.pk}/")  # the version is parsed once per process
+    for url in [f"/assessments/{assessment.pk}/", f"/assessments/{assessment.pk}/steps/1/"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert not [q for q in queries if '"vetting_checklistversion"."source"' in q["sql"]]
