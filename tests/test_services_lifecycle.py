@@ -309,8 +309,9 @@ def test_the_migration_points_each_product_at_its_newest_assessment(assessment, 
                                                                    practitioner):
     import importlib
 
-    from django.apps import apps
+    from tests.test_standing import historical_apps
 
+    apps = historical_apps("0013_register_performance")
     second = services.assessment_create(user=practitioner, product=product)
     Product.objects.update(newest_assessment=None)
     importlib.import_module("vetting.migrations.0013_register_performance").set_newest(

@@ -160,23 +160,42 @@ def test_an_approval_lapses_with_the_certificate_when_that_ends_first(
     assert decision.lapses_on == date(2028, 3, 9)
 
 
+def historical_apps(migration: str):
+    """The models as the named migration of vetting sees them."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state(("vetting", migration)).apps
+
+
 @pytest.mark.django_db
 def test_the_migration_fills_the_dates_of_decisions_signed_before(decided):
-    from django.apps import apps
+    from vetting.models import Answer
 
     copy_dates = importlib.import_module("vetting.migrations.0013_register_performance").copy_dates
-    Decision.objects.filter(pk=decided.decision.pk).update(certificate_expiry=None,
-                                                           lapses_on=None)
-    copy_dates(apps, None)
-    decision = Decision.objects.get(pk=decided.decision.pk)
-    assert decision.certificate_expiry == date(2028, 3, 9)
-    assert decision.lapses_on == min(decision.valid_until, date(2028, 3, 9))
+    apps = historical_apps("0013_register_performance")
+    decision = Decision.objects.filter(pk=decided.decision.pk)
+    answer = Answer.objects.filter(assessment=decided, question_id="2.2")
+
+    def filled():
+        decision.update(certificate_expiry=None, lapses_on=None)
+        copy_dates(apps, None)
+        d = decision.get()
+        return d.certificate_expiry, d.lapses_on
+
+    until = decision.get().valid_until
+    assert filled() == (date(2028, 3, 9), min(until, date(2028, 3, 9)))
+    answer.update(value={"expiry_date": "09/03/2028"})  # not a date: no certificate day
+    assert filled() == (None, until)
+    answer.delete()
+    assert filled() == (None, until)
+    decision.update(outcome="rejected", valid_until=None)
+    assert filled() == (None, None)
 
 
 @pytest.mark.django_db
 def test_the_migration_copies_the_day_an_approval_lapses_to_its_assessment(decided, make_user):
-    from django.apps import apps
-
+    apps = historical_apps("0015_assessment_lapses_on")
     migration = importlib.import_module("vetting.migrations.0015_assessment_lapses_on")
     Assessment.objects.filter(pk=decided.pk).update(lapses_on=None)
     undecided = services.assessment_create(user=make_user("other", "practitioner"),

@@ -360,6 +360,23 @@ def test_the_country_filter_offers_a_new_or_changed_country_at_once(
     assert '<option value="United States">' not in content
 
 
+def test_a_country_list_read_before_the_commit_is_forgotten_after_it(
+        practitioner, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from vetting.services import registry
+    from vetting.services.registry import COUNTRIES_CACHE_KEY, vendor_countries
+
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        registry.vendor_create(user=practitioner, name="Andes Bio", country="Peru")
+        # Another request read the list before this transaction committed.
+        cache.set(COUNTRIES_CACHE_KEY, ["United States"])
+    assert "Peru" not in vendor_countries()  # what that request cached ...
+    for callback in after_commit:
+        callback()
+    assert "Peru" in vendor_countries()  # ... is forgotten once the vendor is committed
+
+
 def test_vendor_list_counts_products_and_open_assessments(client_for, practitioner, assessment,
                                                            checklist_version):
     vendor = assessment.product.vendor
