@@ -96,3 +96,42 @@ def test_from_the_command_line_the_process_exits_1_with_the_error_on_stderr(
     captured = capsys.readouterr()
     assert captured.out.startswith("BROKEN at entry #2")
     assert "audit trail broken at entry #2" in captured.err
+
+
+# Decisions against their signature entries
+
+@pytest.fixture
+def signed(checklist_version, practitioner, reviewer):
+    from tests.test_lots_services import approved
+
+    return approved(practitioner, reviewer, valid_days=365)
+
+
+def test_decisions_as_signed_are_ok(signed):
+    out, _ = run()
+    assert out.startswith("OK:")
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"lapses_on": "2099-01-01"}, "lapses_on differs"),
+    ({"certificate_expiry": "2099-01-01"}, "certificate_expiry differs"),
+    ({"content_sha256": "f" * 64}, "content_sha256 differs"),
+])
+def test_a_changed_decision_exits_1_and_is_named(signed, change, named):
+    from vetting.models import Decision
+
+    Decision.objects.filter(pk=signed.decision.pk).update(**change)  # behind the services
+    out = StringIO()
+    with pytest.raises(CommandError, match="differ from their signature entries"):
+        call_command("verify_audit_trail", stdout=out)
+    assert f"DECISION CHANGED: decision {signed.decision.pk}: {named}" in out.getvalue()
+
+
+def test_a_changed_copy_on_the_assessment_is_named(signed):
+    from vetting.models import Assessment
+
+    Assessment.objects.filter(pk=signed.pk).update(lapses_on=None)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit_trail", stdout=out)
+    assert f"assessment {signed.pk}'s lapses_on differs" in out.getvalue()
