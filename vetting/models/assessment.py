@@ -142,7 +142,9 @@ class Assessment(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "-state_changed_at"]),
-            models.Index(fields=["recommendation"]),
+            # Filters by recommendation; with the id, PostgreSQL joins the products' newest
+            # assessments from the index alone (the product register's filtered count).
+            models.Index(fields=["recommendation", "id"], name="assessment_recommendation_idx"),
             # The dashboard's counts and newest per state of one user's assessments.
             models.Index(fields=["created_by", "state", "-state_changed_at"],
                          name="assessment_owner_state_idx"),
