@@ -53,7 +53,11 @@ def row_of(question: Question) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def answer_of(question: Question, *, nonempty: bool = False) -> st.SearchStrategy[Any]:
-    row = row_of(question).filter(lambda r: not nonempty or any(is_answered(v) for v in r.values()))
+    """A well-typed answer; `nonempty`: one that answers the question (a field of its
+    answerer set: the clinic's own fields of a vendor question alone do not)."""
+    own = question.clinic_fields
+    row = row_of(question).filter(lambda r: not nonempty or any(
+        is_answered(v) for k, v in r.items() if k not in own))
     if question.repeatable:
         return st.lists(row, min_size=1 if nonempty else 0, max_size=3)
     return row
