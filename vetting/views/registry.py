@@ -276,7 +276,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         assessments = assessments.filter(recommendation=recommendation)
     context = {
         "page": _paginate_keys(request, assessments), "owner": owner, "state": state,
-        "recommendation": recommendation,
+        "recommendation": recommendation, "owners": [(MINE, "Me")],
         "states": [(OPEN, "Open (not yet decided)"), *AssessmentState.choices],
         "recommendations": Recommendation.choices,
     }
