@@ -38,7 +38,7 @@ def get_product(user, product_id: int) -> Product:
 def get_assessment(user, assessment_id: int) -> Assessment:
     _require_staff(user)
     queryset = Assessment.objects.select_related(
-        "product__vendor", "checklist_version", "created_by").defer(
+        "product__vendor", "checklist_version", "created_by", "decision").defer(
         "checklist_version__source")  # 50 kB, parsed once per process (ChecklistVersion)
     return get_object_or_404(queryset, pk=assessment_id)
 
