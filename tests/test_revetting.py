@@ -130,3 +130,24 @@ def test_carried_over_answers_must_be_confirmed_before_review(checklist_version,
     client.post(f"/assessments/{new.pk}/steps/0/", data)
     confirmed = new.answers.get(question_id="0.3")
     assert confirmed.source == AnswerSource.PRACTITIONER
+
+
+def test_the_clinics_carried_fields_stay_attributed_to_who_recorded_them(decided, practitioner,
+                                                                         make_user):
+    from vetting import services
+
+    old = decided.answers.get(question_id="4.1")
+    assert old.value.get("vial_lot") and old.answered_by == practitioner
+    colleague = make_user("practitioner", username="colleague")
+    new = revetting_start(user=colleague, product=decided.product, invite=False)
+    carried = new.answers.get(question_id="4.1")
+    assert (carried.source, carried.answered_by) == ("carried_over", colleague)
+    assert (carried.clinic_fields_by, carried.clinic_fields_at) == (practitioner,
+                                                                    old.answered_at)
+    # The vendor confirms its part: the vial lot is still the earlier recorder's.
+    services.assessment_invite(user=colleague, assessment=new)
+    confirmed = services.answer_set(assessment=new, question_id="4.1", value=carried.value,
+                                    vendor_label="vendor: Ann")
+    assert confirmed.source == "vendor"
+    assert (confirmed.clinic_fields_by, confirmed.clinic_fields_at) == (practitioner,
+                                                                        old.answered_at)

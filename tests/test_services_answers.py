@@ -269,6 +269,19 @@ def test_changing_the_vendors_field_still_needs_the_vendor_document(assessment, 
     assert answers_and_audit(assessment) == before
 
 
+def test_clearing_the_clinics_field_clears_its_attribution(assessment, practitioner):
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="4.1", value={"coa_lot": "L-7"},
+                        vendor_label="vendor: Ann")
+    services.answer_set(assessment=assessment, question_id="4.1",
+                        value={"coa_lot": "L-7", "vial_lot": "L-7"}, user=practitioner)
+    answer = services.answer_set(assessment=assessment, question_id="4.1",
+                                 value={"coa_lot": "L-7"}, user=practitioner)
+    assert answer.value == {"coa_lot": "L-7"}
+    assert (answer.clinic_fields_by, answer.clinic_fields_at) == (None, None)
+    assert (answer.source, answer.answered_by_vendor) == ("vendor", "vendor: Ann")
+
+
 def test_the_clinic_may_clear_its_own_field(assessment, practitioner):
     services.answer_set(assessment=assessment, question_id="4.1", value={"vial_lot": "L-7"},
                         user=practitioner)

@@ -79,13 +79,35 @@ def _carry_answers(last: Assessment, new: Assessment, user) -> tuple[list[str], 
             skipped.append(answer.question_id)
             continue
         try:
-            set_answer_locked(new, answer.question_id, answer.value, actor=actor,
-                              source=AnswerSource.CARRIED_OVER)
+            copy, _changed = set_answer_locked(new, answer.question_id, answer.value,
+                                               actor=actor, source=AnswerSource.CARRIED_OVER)
         except InvalidInput:  # a field or choice the new version no longer has
             skipped.append(answer.question_id)
         else:
             carried.append(answer.question_id)
+            _keep_clinic_attribution(answer, copy, questions[answer.question_id])
     return carried, skipped
+
+
+# Sources whose answerer is a clinic user (an import: who imported the dossier).
+CLINIC_SOURCES = (AnswerSource.PRACTITIONER, AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT,
+                  AnswerSource.IMPORT)
+
+
+def _keep_clinic_attribution(old, copy, question) -> None:
+    """The clinic's fields of a carried vendor answer (4.1's vial lot) stay attributed to
+    whoever recorded them in the earlier assessment, on the day they did, not to the user
+    who starts the re-vetting."""
+    value = copy.value if copy is not None and isinstance(copy.value, dict) else {}
+    if not any(value.get(name) not in (None, "") for name in question.clinic_fields):
+        return
+    if old.clinic_fields_by_id:
+        by, at = old.clinic_fields_by_id, old.clinic_fields_at
+    elif old.source in CLINIC_SOURCES and old.answered_by_id:
+        by, at = old.answered_by_id, old.answered_at
+    else:
+        return
+    type(copy).objects.filter(pk=copy.pk).update(clinic_fields_by_id=by, clinic_fields_at=at)
 
 
 def _reference_documents(last: Assessment, new: Assessment) -> list[EvidenceDocument]:
