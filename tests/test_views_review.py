@@ -77,6 +77,19 @@ def test_queue_query_count_is_constant(client_for, reviewer, good, practitioner)
     assert queries() == first
 
 
+def test_after_a_comment_the_reviewer_returns_under_the_sites_prefix(client_for, reviewer,
+                                                                     bad):
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/vetting/")  # what the WSGI handler does with SCRIPT_NAME=/vetting
+    try:
+        response = client_for(reviewer).post(f"/review/{bad.pk}/comments/", {
+            "question_id": "1.1", "text": "Ask for the cell bank file."})
+    finally:
+        set_script_prefix("/")
+    assert response["Location"] == f"/vetting/review/{bad.pk}/#q1_1"
+
+
 @pytest.mark.parametrize("role", OTHERS)
 def test_queue_is_refused_to_other_roles(client_for, make_user, role):
     user = make_user(role) if role else make_user()

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vetting import services
@@ -89,7 +90,7 @@ def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "Write the comment.")
     anchor = "q" + request.POST.get("question_id", "").replace(".", "_")
-    return redirect(f"/review/{pk}/#{anchor}")
+    return redirect(reverse("review_page", args=[pk]) + f"#{anchor}")
 
 
 @require_POST
