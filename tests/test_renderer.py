@@ -75,31 +75,3 @@ def test_the_writers_are_used_and_other_templates_go_to_django(monkeypatch):
 def test_the_project_uses_it(settings):
     assert settings.FORM_RENDERER == "vetting.forms.renderer.FastWidgetRenderer"
 
-
-def test_no_stock_widget_template_it_writes_is_overridden():
-    from vetting.forms.renderer import check_widget_templates
-
-    assert check_widget_templates() == []
-
-
-def test_an_overridden_widget_template_is_reported(tmp_path):
-    from vetting.forms.renderer import overridden_widget_templates
-
-    override = tmp_path / "django" / "forms" / "widgets" / "textarea.html"
-    override.parent.mkdir(parents=True)
-    override.write_text("<textarea class=clinic>{{ widget.value }}</textarea>")
-
-    class WithOverride(DjangoTemplates):
-        def get_template(self, template_name):
-            from django.template import TemplateDoesNotExist
-            from django.template.backends.django import DjangoTemplates as Backend
-
-            engine = Backend({"APP_DIRS": False, "DIRS": [tmp_path], "NAME": "o",
-                              "OPTIONS": {}})
-            try:
-                return engine.get_template(template_name)
-            except TemplateDoesNotExist:
-                return super().get_template(template_name)
-
-    assert overridden_widget_templates(WithOverride()) == [
-        "django/forms/widgets/textarea.html"]

@@ -8,12 +8,7 @@ class VettingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.core import checks
-
-        from vetting.forms.renderer import check_widget_templates
         from vetting.permissions import grant_admin_role_permissions
-
-        checks.register(check_widget_templates)
 
         # Model permissions exist only after every app has migrated, so the
         # admin role's grants are refreshed after each migrate, not in a migration.

@@ -5,15 +5,14 @@ template: a checklist step has dozens of them, and those renders were a third of
 step's server time (bench/pages.py). For the stock templates named in WRITERS this
 renderer returns, byte for byte, what Django's own templates write (tests/test_renderer.py
 compares the two for every widget kind used here); any other template goes to Django's
-template renderer as before. The writers are chosen by template name: a project that
-overrides one of those stock widget templates must take it out of WRITERS (a check at
-start-up says so: check_widget_templates).
+template renderer as before. Like Django's DjangoTemplates renderer, which reads
+django/forms/templates before any app's templates, it cannot be overridden by an app's
+widget templates (that takes the TemplatesSetting renderer, in place of this one).
 """
 
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 from django.forms.renderers import DjangoTemplates
 
@@ -87,26 +86,3 @@ class FastWidgetRenderer(DjangoTemplates):
         html = writer(context["widget"]) if writer and request is None else ""
         return html or super().render(template_name, context, request)
 
-
-def overridden_widget_templates(renderer: DjangoTemplates | None = None) -> list[str]:
-    """The stock widget templates in WRITERS that another template shadows (an installed
-    app's own django/forms/widgets/...): the renderer would not draw the override."""
-    import django
-
-    stock = str(Path(django.__file__).resolve().parent / "forms" / "templates")
-    renderer = renderer or DjangoTemplates()
-    return [name for name in WRITERS
-            if not str(Path(renderer.get_template(name).origin.name).resolve())
-            .startswith(stock)]
-
-
-def check_widget_templates(app_configs=None, **kwargs) -> list:
-    """System check: no widget template the FastWidgetRenderer writes is overridden."""
-    from django.conf import settings
-    from django.core.checks import Warning
-
-    if not settings.FORM_RENDERER.endswith("FastWidgetRenderer"):
-        return []
-    return [Warning(f"{name} is overridden, but FastWidgetRenderer writes Django's own.",
-                    hint="Remove it from vetting.forms.renderer.WRITERS.",
-                    id="vetting.W001") for name in overridden_widget_templates()]
