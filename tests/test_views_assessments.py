@@ -1,5 +1,6 @@
 """Assessment workspace views: roles, 404 through the wrong parent, methods, nothing written."""
 
+import re
 import json
 
 import pytest
@@ -419,3 +420,10 @@ def test_the_step_and_summary_do_not_read_the_checklist_text(client_for, practit
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         assert not [q for q in queries if '"vetting_checklistversion"."source"' in q["sql"]]
+
+
+def test_the_summary_offers_to_withdraw_with_a_reason(client_for, practitioner, assessment):
+    content = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert f'action="/assessments/{assessment.pk}/actions/withdraw/"' in content
+    assert '<label class="form-label" for="id_reason">Reason</label>' in content
+    assert re.search(r'<textarea name="reason"[^>]* class="form-control"[^>]*required', content)

@@ -212,4 +212,5 @@ class DossierImportForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+                             max_length=2000)
