@@ -1,7 +1,7 @@
 """Assessment workspace views: roles, 404 through the wrong parent, methods, nothing written."""
 
-import re
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
