@@ -378,6 +378,13 @@ MALFORMED = [
     ),
 ]
 
+MALFORMED.append((
+    "repeatable-with-a-clinic-field",
+    lambda d: question(d, "6.2")["fields"][0].update(by="practitioner"),
+    "6.2",
+    "a repeatable question's fields are all answered by whoever answers the question",
+))
+
 GROUP_CASES = [
     (
         "group-cycle",

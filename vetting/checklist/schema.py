@@ -351,6 +351,11 @@ class _Parser:
                 raise self.fail(str(exc), qid) from exc
             if raw.get("repeatable", False) is True:
                 self.repeatable.add(qid)
+                if any(f.by != raw["by"] for f in self.fields[qid].values()):
+                    # Rows have one answerer: who may change which field of which row, and
+                    # what answers the question, are defined per question, not per row.
+                    raise self.fail("a repeatable question's fields are all answered by "
+                                    "whoever answers the question (no field-level by)", qid)
             elif raw.get("repeatable", False) is not False:
                 raise self.fail("repeatable must be true or false", qid)
         return raw_questions
