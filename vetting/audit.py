@@ -146,37 +146,3 @@ def _entry_problem(entry: AuditEntry, expected_seq: int, expected_prev: str) -> 
         return f"entry #{entry.seq} was altered (its content does not match its hash)"
     return ""
 
-
-def decision_mismatches() -> list[str]:
-    """Decisions that differ from their signature's audit entry (an intact chain vouches
-    for the entry, not for the decision row): the SHA-256 of what was signed, and the days
-    the approval lapses on, which decide "due for re-vetting" and what /verify/ says
-    (recorded by the entry since they were stored; the assessment keeps a copy)."""
-    from vetting.models import AuditEvent, Decision
-
-    decisions = {str(d.pk): d for d in Decision.objects.select_related("assessment")}
-    problems = []
-    entries = (AuditEntry.objects.filter(event=AuditEvent.SIGNATURE, object_type="Decision")
-               .order_by("seq"))
-    for entry in entries.iterator(chunk_size=2000):
-        decision = decisions.get(entry.object_id)
-        after = entry.after if isinstance(entry.after, dict) else {}
-        if decision is None:
-            problems.append(f"decision {entry.object_id} (entry #{entry.seq}) is missing")
-            continue
-        recorded = {"content_sha256": decision.content_sha256}
-        if "lapses_on" in after:
-            lapses = decision.lapses_on.isoformat() if decision.lapses_on else ""
-            expiry = decision.certificate_expiry
-            recorded |= {"lapses_on": lapses,
-                         "certificate_expiry": expiry.isoformat() if expiry else ""}
-            copy = decision.assessment.lapses_on
-            if (copy.isoformat() if copy else "") != lapses:
-                problems.append(f"assessment {decision.assessment_id}'s lapses_on differs "
-                                f"from its decision {decision.pk}'s")
-        for name, value in recorded.items():
-            if after.get(name) != value:
-                problems.append(f"decision {decision.pk}: {name} differs from what entry "
-                                f"#{entry.seq} recorded at signing")
-    return problems
-

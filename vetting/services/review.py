@@ -15,6 +15,7 @@ from vetting.models import (
     DECIDED_STATES,
     Assessment,
     AssessmentState,
+    AuditEntry,
     AuditEvent,
     Decision,
     DecisionOutcome,
@@ -227,3 +228,41 @@ def reference_lot_spec(assessment: Assessment) -> tuple[dict[str, Any], dict[str
     reference = {"particles": particles, "size_mode": mode, "endotoxin_limit": limit,
                  "sterility": sterility}
     return initial, reference
+
+
+def decisions_unlike_their_signatures() -> list[str]:
+    """What differs between the decisions and what was signed (`verify_audit_trail`; an
+    intact chain vouches for the entries, not for the decision rows): each decision's
+    signed content is computed again from the row and its assessment's answers and
+    evidence (locked since) and compared with the SHA-256 the row and its signature entry
+    hold; the days the approval lapses on, with what the entry recorded (since it records
+    them) and with the assessment's copy; and a decision no signature entry records."""
+    entries = {e.object_id: e for e in AuditEntry.objects.filter(
+        event=AuditEvent.SIGNATURE, object_type="Decision").order_by("seq")}
+    problems = []
+    decisions = Decision.objects.select_related("assessment__checklist_version").order_by("pk")
+    for decision in decisions.iterator(chunk_size=500):
+        entry = entries.get(str(decision.pk))
+        if entry is None:
+            problems.append(f"decision {decision.pk} has no signature entry")
+            continue
+        after = entry.after if isinstance(entry.after, dict) else {}
+        fields = {"outcome": decision.outcome, "justification": decision.justification,
+                  "conditions": decision.conditions, "valid_until": _iso(decision.valid_until),
+                  "approved_spec": decision.approved_spec}
+        if _signed_content(decision.assessment, fields) != decision.content_sha256:
+            problems.append(f"decision {decision.pk}: the decision or its assessment's answers "
+                            "or evidence differ from what was signed")
+        if after.get("content_sha256") != decision.content_sha256:
+            problems.append(f"decision {decision.pk}: content_sha256 differs from what entry "
+                            f"#{entry.seq} recorded at signing")
+        if "lapses_on" in after:
+            for name in ("lapses_on", "certificate_expiry"):
+                if after.get(name) != _iso(getattr(decision, name)):
+                    problems.append(f"decision {decision.pk}: {name} differs from what entry "
+                                    f"#{entry.seq} recorded at signing")
+            if _iso(decision.assessment.lapses_on) != _iso(decision.lapses_on):
+                problems.append(f"assessment {decision.assessment_id}'s lapses_on differs "
+                                f"from its decision {decision.pk}'s")
+    return problems
+

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vetting.audit import chain_hash, decision_mismatches, verify_chain
+from vetting.audit import chain_hash, verify_chain
+from vetting.services.review import decisions_unlike_their_signatures
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit trail broken at entry #{check.broken_seq} "
                 f"({check.checked} entries before it verified)", returncode=1)
-        mismatches = decision_mismatches()
+        mismatches = decisions_unlike_their_signatures()
         if mismatches:
             for problem in mismatches:
                 self.stdout.write(f"DECISION CHANGED: {problem}")
