@@ -288,3 +288,27 @@ def test_the_clinic_may_clear_its_own_field(assessment, practitioner):
     assert services.answer_set(assessment=assessment, question_id="4.1", value={},
                                user=practitioner) is None
     assert not assessment.answers.filter(question_id="4.1").exists()
+
+
+def test_the_migration_evaluates_open_assessments_again(assessment, practitioner, make_user,
+                                                        checklist_version):
+    import importlib
+
+    from tests.test_standing import historical_apps
+
+    services.answer_set(assessment=assessment, question_id="1.2",
+                        value={"called_exosome": "no"}, user=practitioner)
+    # As stored before this release: 1.2 counted as answered.
+    Assessment.objects.filter(pk=assessment.pk).update(missing_count=0, red_count=0,
+                                                       recommendation="no_objections")
+    decided = Assessment.objects.create(product=assessment.product, number=2,
+                                        checklist_version=checklist_version,
+                                        created_by=practitioner, state="approved",
+                                        recommendation="no_objections", missing_count=0)
+    migration = importlib.import_module("vetting.migrations.0019_reevaluate_open_assessments")
+    migration.reevaluate(historical_apps("0019_reevaluate_open_assessments"), None)
+    assessment.refresh_from_db()
+    assert assessment.missing_count > 0
+    assert_counts_match_engine(assessment)
+    decided.refresh_from_db()
+    assert (decided.recommendation, decided.missing_count) == ("no_objections", 0)
