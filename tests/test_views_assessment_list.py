@@ -162,7 +162,30 @@ def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer
             make_assessment(practitioner if i % 2 else reviewer, ["draft", "in_review"][i % 2])
 
     populate(5)
-    with_5 = [count(q) for q in ["", "?owner=me&state=open", "?recommendation=do_not_approve"]]
+    queries = ["", "?owner=me&state=open", "?recommendation=do_not_approve", "?state=due"]
+    with_5 = [count(q) for q in queries]
     populate(45)
-    assert [count(q) for q in ["", "?owner=me&state=open",
-                               "?recommendation=do_not_approve"]] == with_5
+    assert [count(q) for q in queries] == with_5
+
+
+def test_due_lists_the_approvals_that_ended_the_first_ended_first(client_for, practitioner,
+                                                                  make_assessment):
+    from vetting.services import clinic_today
+
+    today = clinic_today()
+
+    def approval(state, days):
+        a = make_assessment(practitioner, state)
+        Assessment.objects.filter(pk=a.pk).update(lapses_on=today + timedelta(days=days))
+        return a
+
+    ended_last = approval("approved", -1)
+    ended_first = approval("approved_with_conditions", -30)
+    approval("approved", 0)  # its last day is today: not due yet
+    approval("superseded", -10)  # replaced by a later decision
+    approval("suspended", -10)
+    response = client_for(practitioner).get(URL + "?state=due")
+    assert list(response.context["page"].object_list) == [ended_first, ended_last]
+    assert "the one that ended first first" in response.content.decode()
+    assert '<option value="due" selected>Due for re-vetting</option>' in (
+        response.content.decode())

@@ -215,6 +215,7 @@ def test_due_lists_what_ended_then_what_ends_within_30_days(client_for, practiti
     assert (response.context["due_count"], response.context["soon_count"]) == (2, 1)
     content = response.content.decode()
     assert "2 due now, 1 more within 30 days." in content
+    assert content.count('href="/assessments/?state=due"') == 2  # the card and "All 2 due"
     assert later not in response.context["ending"]
     assert "most urgent are shown" not in content
 

@@ -253,6 +253,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 # Assessments
 
 OPEN = "open"
+DUE = "due"
 MINE = "me"
 
 
@@ -260,9 +261,10 @@ MINE = "me"
 @role_required(*STAFF_ROLES)
 def assessment_list(request: HttpRequest) -> HttpResponse:
     """Every assessment of the installation, most recently changed first; filtered by owner
-    ("mine"), state (or every open state) and recommendation. The dashboard links here."""
+    ("mine"), state (or every open state, or the approvals due for re-vetting, the one that
+    ended first first) and recommendation. The dashboard's counts link here."""
     owner = _choice(request, "owner", [MINE])
-    state = _choice(request, "state", [OPEN, *AssessmentState.values])
+    state = _choice(request, "state", [OPEN, DUE, *AssessmentState.values])
     recommendation = _choice(request, "recommendation", Recommendation.values)
     assessments = (Assessment.objects.select_related("product__vendor", "created_by")
                    .order_by("-state_changed_at", "-pk"))
@@ -270,6 +272,10 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         assessments = assessments.filter(created_by=request.user)
     if state == OPEN:
         assessments = assessments.filter(state__in=OPEN_STATES)
+    elif state == DUE:
+        assessments = assessments.filter(
+            state__in=standing_services.APPROVED_STATES,
+            lapses_on__lt=services.clinic_today()).order_by("lapses_on", "pk")
     elif state:
         assessments = assessments.filter(state=state)
     if recommendation:
@@ -277,7 +283,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": _paginate_keys(request, assessments), "owner": owner, "state": state,
         "recommendation": recommendation, "owners": [(MINE, "Me")],
-        "states": [(OPEN, "Open (not yet decided)"), *AssessmentState.choices],
+        "states": [(OPEN, "Open (not yet decided)"), (DUE, "Due for re-vetting"),
+                   *AssessmentState.choices],
         "recommendations": Recommendation.choices,
     }
     return render(request, "vetting/registry/assessment_list.html", context)
