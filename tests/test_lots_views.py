@@ -159,3 +159,72 @@ def test_a_refused_revetting_shows_why(client_for, practitioner, assessment):
     client = client_for(practitioner)
     response = client.post(f"/products/{assessment.product_id}/revetting/", follow=True)
     assert "no decision to re-vet" in response.content.decode()
+
+
+# The lot register (/lots/)
+
+@pytest.fixture
+def usable(decided, practitioner, pdf_upload):
+    return record(practitioner, decided.product, pdf_upload, lot_number="HB-2292",
+                  coa_lot_number="HB-2292")
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer", "admin"])
+def test_each_staff_role_sees_every_lot(client_for, make_user, held, usable, role):
+    response = client_for(make_user(role)).get("/lots/")
+    assert response.status_code == 200
+    assert set(response.context["page"].object_list) == {held, usable}
+    content = response.content.decode()
+    assert f'<a href="/lots/{held.pk}/">{held.lot_number}</a>' in content
+    assert held.hold_reasons[0] in content
+
+
+def test_the_lot_register_refuses_others_and_writes_nothing(client_for, norole_user,
+                                                           practitioner, held):
+    entries = AuditEntry.objects.count()
+    assert client_for(norole_user).get("/lots/").status_code == 403
+    assert client_for(None).get("/lots/")["Location"] == "/accounts/login/?next=/lots/"
+    assert client_for(practitioner).post("/lots/").status_code == 405
+    assert AuditEntry.objects.count() == entries
+    assert Lot.objects.get(pk=held.pk).status == "on_hold"
+
+
+def test_on_hold_lists_the_held_lots_the_one_held_longest_first(client_for, practitioner,
+                                                                decided, pdf_upload, usable):
+    first = record(practitioner, decided.product, pdf_upload, endotoxin=1.2, lot_number="A-1",
+                   coa_lot_number="A-1")
+    second = record(practitioner, decided.product, pdf_upload, endotoxin=1.3,
+                    lot_number="A-2", coa_lot_number="A-2")
+    client = client_for(practitioner)
+    response = client.get("/lots/?status=on_hold")
+    assert list(response.context["page"].object_list) == [first, second]
+    assert "the one held longest first" in response.content.decode()
+    unknown = client.get("/lots/?status=nonsense")  # an unknown status: every lot
+    assert set(unknown.context["page"].object_list) == {first, second, usable}
+    assert unknown.context["status"] == ""
+
+
+def test_the_dashboard_links_the_lots_on_hold(client_for, practitioner, held):
+    content = client_for(practitioner).get("/").content.decode()
+    assert 'href="/lots/?status=on_hold"' in content
+
+
+def test_the_lot_register_queries_do_not_grow(client_for, practitioner, decided, pdf_upload):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(practitioner)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/lots/").status_code == 200
+        return len(queries)
+
+    for i in range(5):
+        record(practitioner, decided.product, pdf_upload, lot_number=f"L-{i}",
+               coa_lot_number=f"L-{i}")
+    with_5 = count()
+    for i in range(5, 30):
+        record(practitioner, decided.product, pdf_upload, lot_number=f"L-{i}",
+               coa_lot_number=f"L-{i}")
+    assert count() == with_5

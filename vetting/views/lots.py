@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from vetting import services
 from vetting.forms.lots import LotForm, LotRejectForm, LotReleaseForm
 from vetting.lots_rules import spec_rows
-from vetting.models import Product
+from vetting.models import Lot, LotStatus, Product
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 from vetting.services import lots as lot_services
 from vetting.services import revetting, standing
@@ -25,6 +27,28 @@ from .files import stored_file_response
 
 def _form_error(form, exc: ServiceError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+LOT_PAGE_SIZE = 25
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def lot_list(request: HttpRequest) -> HttpResponse:
+    """Every lot received, the newest first; on hold: the one held longest first (as the
+    dashboard lists them)."""
+    status = request.GET.get("status", "")
+    status = status if status in LotStatus.values else ""
+    lots = Lot.objects.select_related("product__vendor")
+    if status:
+        lots = lots.filter(status=status)
+    lots = lots.order_by(*(("recorded_at", "pk") if status == LotStatus.ON_HOLD
+                           else ("-received_on", "-pk")))
+    context = {
+        "page": Paginator(lots, LOT_PAGE_SIZE).get_page(request.GET.get("page")),
+        "status": status, "statuses": LotStatus.choices, "today": services.clinic_today(),
+    }
+    return render(request, "vetting/lots/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
