@@ -31,6 +31,7 @@ from .conditions import (
     FieldTest,
     InGroup,
     Scope,
+    is_answered,
     parse_condition,
     reads_absence,
     walk,
@@ -118,6 +119,11 @@ class Question:
         if self.by != "vendor":
             return frozenset()
         return frozenset(f.name for f in self.fields if f.by == "practitioner")
+
+    def has_clinic_values(self, value: Any) -> bool:
+        """Whether an answer (a field mapping) holds a value in one of `clinic_fields`."""
+        return isinstance(value, Mapping) and any(
+            is_answered(value.get(name)) for name in self.clinic_fields)
 
     @property
     def clinic_field_labels(self) -> str:

@@ -148,7 +148,7 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
             # Only the clinic's fields changed: the answer stays attributed to whoever
             # answered the vendor's part; the clinic's fields to this user.
             answer.value = value
-            if any(value.get(name) not in (None, "") for name in question.clinic_fields):
+            if question.has_clinic_values(value):
                 answer.clinic_fields_by, answer.clinic_fields_at = actor.user, timezone.now()
             else:  # cleared: nobody recorded what is not there
                 answer.clinic_fields_by, answer.clinic_fields_at = None, None
@@ -159,8 +159,7 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
                 answer.clinic_fields_by, answer.clinic_fields_at = None, None
             elif (answer is not None and answer.answered_by_id and not answer.clinic_fields_by_id
                   and answer.source != AnswerSource.CARRIED_OVER  # answered_by: who re-vets
-                  and isinstance(answer.value, dict)
-                  and any(answer.value.get(name) for name in question.clinic_fields)):
+                  and question.has_clinic_values(answer.value)):
                 # The vendor answers its part after a clinic user recorded the clinic's
                 # fields (which the vendor cannot change): they stay that user's.
                 answer.clinic_fields_by_id = answer.answered_by_id

@@ -98,8 +98,7 @@ def _keep_clinic_attribution(old, copy, question) -> None:
     """The clinic's fields of a carried vendor answer (4.1's vial lot) stay attributed to
     whoever recorded them in the earlier assessment, on the day they did, not to the user
     who starts the re-vetting."""
-    value = copy.value if copy is not None and isinstance(copy.value, dict) else {}
-    if not any(value.get(name) not in (None, "") for name in question.clinic_fields):
+    if copy is None or not question.has_clinic_values(copy.value):
         return
     if old.clinic_fields_by_id:
         by, at = old.clinic_fields_by_id, old.clinic_fields_at

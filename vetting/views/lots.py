@@ -39,11 +39,11 @@ def lot_list(request: HttpRequest) -> HttpResponse:
     dashboard lists them)."""
     status = request.GET.get("status", "")
     status = status if status in LotStatus.values else ""
-    lots = Lot.objects.select_related("product__vendor")
-    if status:
-        lots = lots.filter(status=status)
-    lots = lots.order_by(*(("recorded_at", "pk") if status == LotStatus.ON_HOLD
-                           else ("-received_on", "-pk")))
+    if status == LotStatus.ON_HOLD:
+        lots = standing.lots_on_hold()
+    else:
+        lots = Lot.objects.select_related("product__vendor").order_by("-received_on", "-pk")
+        lots = lots.filter(status=status) if status else lots
     context = {
         "page": Paginator(lots, LOT_PAGE_SIZE).get_page(request.GET.get("page")),
         "status": status, "statuses": LotStatus.choices, "today": services.clinic_today(),

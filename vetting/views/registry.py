@@ -54,10 +54,15 @@ def _paginate_keys(request: HttpRequest, queryset: QuerySet) -> Page:
     every matching row before sorting them."""
     page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page"))
-    keys = list(page.object_list)
-    rows = queryset.order_by().in_bulk(keys) if keys else {}
-    page.object_list = [rows[key] for key in keys if key in rows]
+    page.object_list = rows_in_order(queryset, list(page.object_list))
     return page
+
+
+def rows_in_order(queryset: QuerySet, keys: list) -> list:
+    """The queryset's rows with these keys, with its joins, in the keys' order (a row that
+    changed since its key was read and no longer matches is left out)."""
+    rows = queryset.order_by().in_bulk(keys) if keys else {}
+    return [rows[key] for key in keys if key in rows]
 
 
 def attach_standing(products: list[Product]) -> list[Product]:

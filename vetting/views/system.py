@@ -22,6 +22,8 @@ from vetting.models import (
 from vetting.permissions import ADMIN_ROLES, REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 from vetting.services import standing
 
+from .registry import rows_in_order
+
 
 @never_cache
 @require_GET
@@ -45,9 +47,7 @@ def first_rows(queryset: QuerySet, limit: int) -> list:
     """The first `limit` rows of an ordered queryset, in two queries: their keys (from an
     index, sorting only keys), then those rows with their joins. In one query the database
     joins every matching row before sorting them (thousands, on a large register)."""
-    keys = list(queryset.values_list("pk", flat=True)[:limit])
-    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)} if keys else {}
-    return [rows[key] for key in keys if key in rows]  # a row may have changed meanwhile
+    return rows_in_order(queryset, list(queryset.values_list("pk", flat=True)[:limit]))
 
 
 def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list, int]:
