@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vetting.models import Assessment, AuditEntry, Decision, Product
+from vetting.views import system
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +68,8 @@ def test_my_open_assessments_lists_mine_in_open_states(client_for, practitioner,
     make_assessment(practitioner, "withdrawn")
     make_assessment(reviewer, "draft")
     response = dashboard(client_for, practitioner)
-    assert set(response.context["mine_recent"]) == {draft, review}
-    assert response.context["mine_count"] == 2
+    assert set(response.context["dash"].mine_recent) == {draft, review}
+    assert response.context["dash"].mine_count == 2
 
 
 def test_my_open_assessments_are_counted_by_state_with_links_to_the_list(
@@ -75,7 +77,7 @@ def test_my_open_assessments_are_counted_by_state_with_links_to_the_list(
     make_assessment(practitioner, "awaiting_vendor")
     make_assessment(practitioner, "awaiting_vendor")
     response = dashboard(client_for, practitioner)
-    counts = {value: total for value, _label, total in response.context["mine_by_state"]}
+    counts = {value: total for value, _label, total in response.context["dash"].mine_by_state}
     assert counts["awaiting_vendor"] == 2 and counts["draft"] == 0
     content = response.content.decode()
     assert 'href="/assessments/?owner=me&amp;state=awaiting_vendor"' in content
@@ -84,15 +86,14 @@ def test_my_open_assessments_are_counted_by_state_with_links_to_the_list(
 
 def test_the_most_recently_changed_are_listed_but_all_are_counted(client_for, practitioner,
                                                                   make_assessment):
-    from vetting.views import system
 
     made = [make_assessment(practitioner, "draft") for _ in range(system.DASHBOARD_LIMIT + 2)]
     for days_ago, a in enumerate(made):
         Assessment.objects.filter(pk=a.pk).update(
             state_changed_at=timezone.now() - timedelta(days=days_ago))
     response = dashboard(client_for, practitioner)
-    assert response.context["mine_recent"] == made[:system.DASHBOARD_LIMIT]
-    assert response.context["mine_count"] == system.DASHBOARD_LIMIT + 2
+    assert response.context["dash"].mine_recent == made[:system.DASHBOARD_LIMIT]
+    assert response.context["dash"].mine_count == system.DASHBOARD_LIMIT + 2
     assert (f'href="/assessments/?owner=me&amp;state=open">All {system.DASHBOARD_LIMIT + 2} '
             "of my open assessments") in response.content.decode()
 
@@ -113,7 +114,7 @@ def test_nothing_open_says_so(client_for, practitioner):
 
 def test_waiting_shows_my_vendor_submissions(client_for, practitioner, make_assessment):
     mine = make_assessment(practitioner, "vendor_submitted")
-    assert dashboard(client_for, practitioner).context["waiting"] == [mine]
+    assert dashboard(client_for, practitioner).context["dash"].waiting == [mine]
 
 
 def test_waiting_shows_information_requested_from_me(client_for, practitioner,
@@ -121,27 +122,27 @@ def test_waiting_shows_information_requested_from_me(client_for, practitioner,
     mine = make_assessment(practitioner, "information_requested",
                            information_requested_from="practitioner")
     make_assessment(practitioner, "information_requested", information_requested_from="vendor")
-    assert dashboard(client_for, practitioner).context["waiting"] == [mine]
+    assert dashboard(client_for, practitioner).context["dash"].waiting == [mine]
 
 
 def test_waiting_leaves_out_other_peoples_assessments(client_for, practitioner, make_user,
                                                       make_assessment):
     colleague = make_user("practitioner")
     make_assessment(colleague, "vendor_submitted")
-    assert dashboard(client_for, practitioner).context["waiting"] == []
+    assert dashboard(client_for, practitioner).context["dash"].waiting == []
 
 
 def test_waiting_leaves_out_in_review_for_a_practitioner(client_for, practitioner,
                                                          make_assessment):
     make_assessment(practitioner, "in_review")
-    assert dashboard(client_for, practitioner).context["waiting"] == []
+    assert dashboard(client_for, practitioner).context["dash"].waiting == []
 
 
 def test_waiting_shows_a_reviewer_everything_in_review(client_for, practitioner, reviewer,
                                                        make_assessment):
     in_review = make_assessment(practitioner, "in_review")
     make_assessment(practitioner, "vendor_submitted")
-    assert dashboard(client_for, reviewer).context["waiting"] == [in_review]
+    assert dashboard(client_for, reviewer).context["dash"].waiting == [in_review]
 
 
 def test_waiting_lists_the_longest_waiting_first(client_for, practitioner, make_assessment):
@@ -149,7 +150,7 @@ def test_waiting_lists_the_longest_waiting_first(client_for, practitioner, make_
     older = make_assessment(practitioner, "vendor_submitted")
     Assessment.objects.filter(pk=older.pk).update(
         state_changed_at=timezone.now() - timedelta(days=5))
-    assert dashboard(client_for, practitioner).context["waiting"] == [older, newer]
+    assert dashboard(client_for, practitioner).context["dash"].waiting == [older, newer]
 
 
 # Recent decisions
@@ -162,18 +163,17 @@ def test_recent_decisions_show_decided_superseded_and_suspended(client_for, prac
         decide(a, reviewer)
         shown.append(a)
     make_assessment(practitioner, "withdrawn")
-    recent = dashboard(client_for, practitioner).context["recent"]
+    recent = dashboard(client_for, practitioner).context["dash"].recent
     assert set(recent) == set(shown)
 
 
 def test_recent_decisions_are_the_newest(client_for, practitioner, reviewer, make_assessment):
-    from vetting.views import system
 
     decided = [make_assessment(practitioner, "approved")
                for _ in range(system.DASHBOARD_LIMIT + 2)]
     for days_ago, a in enumerate(decided):
         decide(a, reviewer, days_ago=days_ago)
-    recent = dashboard(client_for, practitioner).context["recent"]
+    recent = dashboard(client_for, practitioner).context["dash"].recent
     assert recent == decided[:system.DASHBOARD_LIMIT]
 
 
@@ -211,24 +211,23 @@ def test_due_lists_what_ended_then_what_ends_within_30_days(client_for, practiti
     superseded = lapsing(make_assessment, practitioner, reviewer, -2)
     Assessment.objects.filter(pk=superseded.pk).update(state="superseded")
     response = dashboard(client_for, practitioner)
-    assert response.context["ending"] == [ended_first, ended, soon]
-    assert (response.context["due_count"], response.context["soon_count"]) == (2, 1)
+    assert response.context["dash"].ending == [ended_first, ended, soon]
+    assert (response.context["dash"].due_count, response.context["dash"].soon_count) == (2, 1)
     content = response.content.decode()
     assert "2 due now, 1 more within 30 days." in content
     assert content.count('href="/assessments/?state=due"') == 2  # the card and "All 2 due"
-    assert later not in response.context["ending"]
+    assert later not in response.context["dash"].ending
     assert "most urgent are shown" not in content
 
 
 def test_due_shows_the_most_urgent_and_counts_all(client_for, practitioner, reviewer,
                                                   make_assessment):
-    from vetting.views import system
 
     made = [lapsing(make_assessment, practitioner, reviewer, -days)
             for days in range(1, system.DASHBOARD_LIMIT + 3)]
     response = dashboard(client_for, practitioner)
-    assert response.context["ending"] == made[::-1][:system.DASHBOARD_LIMIT]
-    assert response.context["due_count"] == system.DASHBOARD_LIMIT + 2
+    assert response.context["dash"].ending == made[::-1][:system.DASHBOARD_LIMIT]
+    assert response.context["dash"].due_count == system.DASHBOARD_LIMIT + 2
     assert f"The {system.DASHBOARD_LIMIT} most urgent are shown." in (
         response.content.decode())
 
@@ -242,7 +241,7 @@ def test_counts_cover_every_open_assessment_by_recommendation(client_for, practi
     make_assessment(reviewer, "draft", recommendation="no_objections")
     make_assessment(practitioner, "rejected", recommendation="do_not_approve")
     counts = {value: n for value, _, n in
-              dashboard(client_for, practitioner).context["by_recommendation"]}
+              dashboard(client_for, practitioner).context["dash"].by_recommendation}
     assert counts == {"do_not_approve": 2, "approve_with_conditions": 0, "no_objections": 1}
     assert ('href="/assessments/?state=open&amp;recommendation=do_not_approve"'
             in dashboard(client_for, practitioner).content.decode())
@@ -267,6 +266,7 @@ def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer
     client = client_for(viewer)
 
     def count():
+        cache.clear()  # the records were written without audit: render the page anew
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/").status_code == 200
         return len(queries)
@@ -275,3 +275,120 @@ def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer
     with_5 = count()
     populate(45, practitioner, reviewer, make_assessment)
     assert count() == with_5
+
+
+# Served again from the fragment cache until the audit trail moves
+
+def queries_of(client, url="/"):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def test_unchanged_dashboard_is_served_again_without_reading_the_records(
+        client_for, practitioner, reviewer, make_assessment):
+    populate(5, practitioner, reviewer, make_assessment)
+    client = client_for(practitioner)
+    first, rendered = queries_of(client)
+    again, served = queries_of(client)
+    _trivial, login_only = queries_of(client, "/accounts/password_change/")
+    assert main_of(again) == main_of(first)  # (the page's CSRF token differs)
+    # The session, the user, the roles and the audit trail's head; nothing of the records.
+    assert served < rendered
+    assert served == login_only + 1
+
+
+def test_an_audited_change_shows_at_once(client_for, practitioner, make_assessment):
+    from vetting.services import registry
+
+    mine = make_assessment(practitioner, "draft")
+    client = client_for(practitioner)
+    assert "Product 1, assessment 1" in dashboard_text(client)
+    registry.product_update(user=practitioner, product=mine.product, name="Renamed serum")
+    text = dashboard_text(client)
+    assert "Renamed serum, assessment 1" in text
+    assert "Product 1, assessment 1" not in text
+
+
+def test_an_audited_state_change_moves_the_counts_at_once(client_for, practitioner,
+                                                          make_assessment):
+    from vetting import services
+
+    mine = make_assessment(practitioner, "draft")
+    client = client_for(practitioner)
+    assert client.get("/").context["dash"].mine_count == 1
+    services.assessment_withdraw(user=practitioner, assessment=mine, reason="Not stocked")
+    response = client.get("/")
+    assert response.context["dash"].mine_count == 0
+    assert "You have no open assessment" in response.content.decode()
+
+
+def test_each_user_is_served_their_own_dashboard(client_for, practitioner, make_user,
+                                                 make_assessment):
+    other = make_user("other", "practitioner")
+    make_assessment(practitioner, "draft")
+    assert "Product 1, assessment 1" in dashboard_text(client_for(practitioner))
+    text = dashboard_text(client_for(other))
+    assert "You have no open assessment" in text
+    assert "Product 1, assessment 1" not in text
+
+
+def test_a_user_given_the_reviewer_role_is_served_the_reviewers_dashboard(
+        client_for, practitioner, make_assessment):
+    from django.contrib.auth.models import Group
+
+    in_review = make_assessment(practitioner, "in_review")
+    label = f"{in_review.product.name}, assessment 1"
+    client = client_for(practitioner)
+    # Their own, in review, does not wait for them...
+    assert label not in section_of(client.get("/"), "waiting")
+    practitioner.groups.add(Group.objects.get(name="reviewer"))  # (roles are not audited)
+    # ...but every assessment in review waits for a reviewer.
+    assert label in section_of(client.get("/"), "waiting")
+
+
+def test_the_next_day_is_rendered_anew(client_for, practitioner, reviewer, make_assessment,
+                                       monkeypatch):
+    from vetting import services
+
+    lapsing(make_assessment, practitioner, reviewer, 0)  # its last valid day is today
+    client = client_for(practitioner)
+    assert "0 due now, 1 more within 30 days" in section_of(client.get("/"), "due")
+    tomorrow = services.clinic_today() + timedelta(days=1)
+    monkeypatch.setattr(services, "clinic_today", lambda: tomorrow)
+    due = section_of(client.get("/"), "due")
+    assert "1 due now." in due
+    assert f"approval ended {(tomorrow - timedelta(days=1)):%Y-%m-%d}" in due
+
+
+def test_an_unaudited_change_shows_when_the_cache_time_is_up(client_for, practitioner,
+                                                             make_assessment, monkeypatch):
+    import time
+
+    from django.core.cache.backends import locmem
+
+    client = client_for(practitioner)
+    assert "You have no open assessment" in dashboard_text(client)
+    make_assessment(practitioner, "draft")  # written without audit (as a data migration)
+    assert "You have no open assessment" in dashboard_text(client)
+    later = time.time() + system.DASHBOARD_CACHE_SECONDS + 1
+    monkeypatch.setattr(locmem.time, "time", lambda: later)
+    assert "Product 1, assessment 1" in dashboard_text(client)
+
+
+def main_of(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<main id="main"'):html.index("</main>")]
+
+
+def section_of(response, section_id: str) -> str:
+    html = response.content.decode()
+    start = html.index(f'<section id="{section_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def dashboard_text(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()

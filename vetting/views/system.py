@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
@@ -14,6 +15,7 @@ from vetting.models import (
     OPEN_STATES,
     Assessment,
     AssessmentState,
+    AuditChainHead,
     Decision,
     InformationRequestTarget,
     Recommendation,
@@ -74,49 +76,119 @@ def waiting_for(user, mine: QuerySet, mine_counts: dict[str, int]) -> tuple[list
     return items[:limit], total
 
 
+# How long a rendered dashboard may be served again while the audit trail has not moved.
+# Every change the dashboard shows is audited in its own transaction, so the trail's
+# sequence number in the key makes a change show at once; the timeout bounds what a
+# write outside the services (a data migration, a database shell) could leave behind.
+DASHBOARD_CACHE_SECONDS = 60
+
+
+class DashboardData:
+    """The dashboard's counts and rows, each read when the template first asks for it:
+    a dashboard served from the fragment cache reads none of them."""
+
+    def __init__(self, user, today):
+        self.user, self.today, self.limit = user, today, DASHBOARD_LIMIT
+        self.mine = Assessment.objects.select_related("product__vendor").filter(created_by=user)
+
+    @cached_property
+    def mine_counts(self) -> dict[str, int]:
+        return dict(self.mine.filter(state__in=OPEN_STATES).order_by().values_list("state")
+                    .annotate(n=Count("pk")))
+
+    @cached_property
+    def mine_count(self) -> int:
+        return sum(self.mine_counts.values())
+
+    @cached_property
+    def mine_by_state(self) -> list[tuple[str, str, int]]:
+        return [(value, label, self.mine_counts.get(value, 0))
+                for value, label in AssessmentState.choices if value in OPEN_STATES]
+
+    @cached_property
+    def mine_recent(self) -> list:
+        return first_rows(self.mine.filter(state__in=OPEN_STATES)
+                          .order_by("-state_changed_at", "-pk"), self.limit)
+
+    @cached_property
+    def _waiting(self) -> tuple[list, int]:
+        return waiting_for(self.user, self.mine, self.mine_counts)
+
+    @property
+    def waiting(self) -> list:
+        return self._waiting[0]
+
+    @property
+    def waiting_count(self) -> int:
+        return self._waiting[1]
+
+    @cached_property
+    def recent(self) -> list:
+        # Every decided assessment has its decision: newest first, by the signed_at index.
+        return [decision.assessment for decision in Decision.objects.select_related(
+            "assessment__product__vendor").order_by("-signed_at", "-pk")[:self.limit]]
+
+    @cached_property
+    def by_recommendation(self) -> list[tuple[str, str, int]]:
+        # Grouped as the (state, recommendation) index is ordered, then summed here.
+        counts = Counter()
+        for _state, value, n in (Assessment.objects.filter(state__in=OPEN_STATES).order_by()
+                                 .values_list("state", "recommendation").annotate(n=Count("pk"))):
+            counts[value] += n
+        return [(value, label, counts[value]) for value, label in Recommendation.choices]
+
+    @cached_property
+    def _ending(self) -> QuerySet:
+        # Lapsed, or lapsing within 30 days (the last valid day is today + 30 at the
+        # latest): the most urgent first, counted from the (state, lapses_on) index.
+        return standing.revetting_due(today=self.today, within_days=standing.SOON_DAYS + 1)
+
+    @cached_property
+    def ending(self) -> list:
+        return first_rows(self._ending, self.limit)
+
+    @cached_property
+    def _ending_counts(self) -> dict[str, int]:
+        today = self.today
+        return self._ending.order_by().aggregate(
+            due=Count("pk", filter=Q(lapses_on__lt=today)),
+            soon=Count("pk", filter=Q(lapses_on__gte=today)))
+
+    @property
+    def due_count(self) -> int:
+        return self._ending_counts["due"]
+
+    @property
+    def soon_count(self) -> int:
+        return self._ending_counts["soon"]
+
+    @cached_property
+    def held(self) -> list:
+        return list(standing.lots_on_hold()[:self.limit])
+
+    @cached_property
+    def held_count(self) -> int:
+        return standing.lots_on_hold().count()
+
+
+def audit_generation() -> int:
+    """The audit trail's last sequence number: it moves with every audited change, in the
+    change's own transaction (entries are appended under a lock on the chain's head)."""
+    return AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+
+
 @require_GET
 @role_required(*STAFF_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """A summary: counts that link to the whole lists (the assessment register), and the
-    first few rows of what needs doing."""
-    user = request.user
-    limit = DASHBOARD_LIMIT
-    mine = Assessment.objects.select_related("product__vendor").filter(created_by=user)
-    mine_counts = dict(mine.filter(state__in=OPEN_STATES).order_by().values_list("state")
-                       .annotate(n=Count("pk")))
-    mine_recent = first_rows(mine.filter(state__in=OPEN_STATES)
-                             .order_by("-state_changed_at", "-pk"), limit)
-    waiting, waiting_count = waiting_for(user, mine, mine_counts)
-    # Every decided assessment has its decision: newest first, by the signed_at index.
-    recent = [decision.assessment for decision in Decision.objects.select_related(
-        "assessment__product__vendor").order_by("-signed_at", "-pk")[:limit]]
-    # Grouped as the (state, recommendation) index is ordered, then summed here.
-    counts = Counter()
-    for _state, value, n in (Assessment.objects.filter(state__in=OPEN_STATES).order_by()
-                             .values_list("state", "recommendation").annotate(n=Count("pk"))):
-        counts[value] += n
+    first few rows of what needs doing. Rendered once per user, day and audit generation
+    (the template's fragment cache); nothing is read again until something changes."""
     today = services.clinic_today()
-    # Lapsed, or lapsing within 30 days (the last valid day is today + 30 at the latest):
-    # the most urgent first, counted from the (state, lapses_on) index.
-    ending = standing.revetting_due(today=today, within_days=standing.SOON_DAYS + 1)
-    ending_counts = ending.order_by().aggregate(
-        due=Count("pk", filter=Q(lapses_on__lt=today)), soon=Count("pk", filter=Q(
-            lapses_on__gte=today)))
-    held = standing.lots_on_hold()
     context = {
         "today": today,
-        "ending": first_rows(ending, limit),
-        "due_count": ending_counts["due"], "soon_count": ending_counts["soon"],
-        "held": list(held[:limit]), "held_count": held.count(),
-        "mine_count": sum(mine_counts.values()),
-        "mine_by_state": [(value, label, mine_counts.get(value, 0))
-                          for value, label in AssessmentState.choices if value in OPEN_STATES],
-        "mine_recent": mine_recent,
-        "waiting": waiting,
-        "waiting_count": waiting_count,
-        "recent": recent,
-        "by_recommendation": [(value, label, counts[value])
-                              for value, label in Recommendation.choices],
+        "generation": audit_generation(),
+        "cache_seconds": DASHBOARD_CACHE_SECONDS,
+        "dash": DashboardData(request.user, today),
     }
     return render(request, "vetting/dashboard.html", context)
 
