@@ -257,3 +257,22 @@ def test_signing_locks_after_repeated_wrong_passwords(good, reviewer, settings):
         decide(good, reviewer)  # even the right password, while locked
     assert unchanged(good) == before
     assert good.state == "in_review"
+
+
+@pytest.mark.parametrize("refusal", ["wrong password", "locked out"])
+def test_a_refused_signature_leaves_the_stored_findings_as_they_were(good, reviewer, settings,
+                                                                     refusal):
+    # Findings stored before a rule's date passed: deciding evaluates them again, but only
+    # a signature stores them (with its audit entry); a refusal changes nothing else.
+    Assessment.objects.filter(pk=good.pk).update(red_count=9, recommendation="do_not_approve")
+    if refusal == "locked out":
+        from django.core.cache import cache
+
+        cache.set(f"signing-failures:{reviewer.pk}", settings.AXES_FAILURE_LIMIT)
+    trail = AuditEntry.objects.count()
+    with pytest.raises(NotAllowed):
+        decide(good, reviewer, password="guess" if refusal == "wrong password" else PASSWORD)
+    good.refresh_from_db()
+    assert (good.red_count, good.recommendation) == (9, "do_not_approve")
+    refused = AuditEntry.objects.count() - trail
+    assert refused == (1 if refusal == "wrong password" else 0)

@@ -131,6 +131,9 @@ def assessment_decide(
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until)
+        # Only a check: the findings are stored below, with the signature and its audit
+        # entry (stored here, a refused password would leave them changed unaudited).
+        transaction.set_rollback(True)
     _verify_password(user, password, assessment)
     with transaction.atomic():
         # Checked again under the lock: the findings may have changed while the
