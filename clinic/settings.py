@@ -140,14 +140,26 @@ if CELERY_RESULT_BACKEND is None:
 for _folder in ("broker/queue", "broker/processed", "broker/control", "results", "cache"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
+# Rendered page fragments (the dashboard, templates/vetting/dashboard.html) have a cache of
+# their own: a full cache drops entries at random, and fragments must never push out the
+# rate-limit and signing lock-out counters kept in "default".
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": REDIS_URL},
+        "template_fragments": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": REDIS_URL, "KEY_PREFIX": "fragments"},
+    }
 else:
     # A file cache is shared by the web server and the worker on one machine
-    # (rate limits must hold across processes); LocMem would not be.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "cache")}}
+    # (rate limits must hold across processes); LocMem would not be. Fragments are only
+    # served by the web server: kept in its memory.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                    "LOCATION": str(VAR_DIR / "cache")},
+        "template_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                               "LOCATION": "fragments", "OPTIONS": {"MAX_ENTRIES": 1000}},
+    }
 
 CELERY_TASK_ALWAYS_EAGER = False  # only unit tests switch this on (tests/conftest.py)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "clinic")

@@ -61,15 +61,20 @@ def _test_settings(settings, tmp_path, signing_dir):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "template_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                               "LOCATION": "fragments"},
+    }
     settings.SECURE_SSL_REDIRECT = False
     settings.SIGNING_DIR = signing_dir
     settings.REPORT_SIGNING_P12 = None
     settings.REPORT_SIGNING_PASSPHRASE = None
     settings.CLINIC_NAME = "Test Clinic"
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()  # rate limits and signing lock-outs start afresh in every test
+    for alias in settings.CACHES:  # rate limits, lock-outs and fragments start afresh
+        caches[alias].clear()
 
 
 PASSWORD = "correct-horse-battery-9"

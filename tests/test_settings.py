@@ -25,6 +25,7 @@ print(json.dumps({
     "BROKER": app.conf.broker_url,
     "RESULTS": app.conf.result_backend,
     "CACHE": settings.CACHES["default"]["BACKEND"],
+    "FRAGMENTS": settings.CACHES["template_fragments"],
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
     "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
@@ -54,6 +55,8 @@ def test_embedded_default_needs_no_environment(tmp_path):
     assert values["BROKER"] == "filesystem://"
     assert values["RESULTS"].startswith("file://")
     assert values["CACHE"].endswith("FileBasedCache")
+    # Fragments apart, in the web server's memory: culling them never touches the counters.
+    assert values["FRAGMENTS"]["BACKEND"].endswith("LocMemCache")
     assert values["EMAIL_BACKEND"].endswith("console.EmailBackend")
     assert values["MEDIA_ROOT"] == str(tmp_path / "var" / "media")
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
@@ -71,6 +74,9 @@ def test_redis_url_selects_redis_for_broker_results_and_cache(tmp_path):
     assert values["BROKER"] == "redis://cache.internal:6379/2"
     assert values["RESULTS"] == "redis://cache.internal:6379/2"
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["FRAGMENTS"] == {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://cache.internal:6379/2",
+                                   "KEY_PREFIX": "fragments"}
 
 
 def test_smtp_settings_select_the_smtp_backend(tmp_path):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -266,7 +266,7 @@ def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer
     client = client_for(viewer)
 
     def count():
-        cache.clear()  # the records were written without audit: render the page anew
+        caches["template_fragments"].clear()  # written without audit: render anew
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/").status_code == 200
         return len(queries)
@@ -375,6 +375,36 @@ def test_an_unaudited_change_shows_when_the_cache_time_is_up(client_for, practit
     later = time.time() + system.DASHBOARD_CACHE_SECONDS + 1
     monkeypatch.setattr(locmem.time, "time", lambda: later)
     assert "Product 1, assessment 1" in dashboard_text(client)
+
+
+def test_links_follow_the_prefix_of_each_request(client_for, practitioner, make_assessment):
+    from django.urls import set_script_prefix
+
+    mine = make_assessment(practitioner, "draft")
+    client = client_for(practitioner)
+    assert f'href="/assessments/{mine.pk}/"' in main_of(client.get("/"))
+    set_script_prefix("/vetting/")  # the same site also served at /vetting (SCRIPT_NAME)
+    try:
+        html = main_of(client.get("/"))
+    finally:
+        set_script_prefix("/")
+    assert f'href="/vetting/assessments/{mine.pk}/"' in html
+    assert f'href="/assessments/{mine.pk}/"' not in html
+
+
+def test_rendered_dashboards_are_kept_apart_from_the_rate_limit_counters(
+        client_for, practitioner, make_assessment):
+    # A full cache drops entries at random: fragments have their own, so that they never
+    # push out the signing lock-out or the portal's rate limits (kept in "default";
+    # test_settings checks the cache each deployment configures).
+    make_assessment(practitioner, "draft")
+    client = client_for(practitioner)
+    caches["default"].set("signing-failures:1", 3)
+    first = main_of(client.get("/"))
+    caches["template_fragments"].clear()
+    make_assessment(practitioner, "draft")  # unaudited: shows only as the fragment is gone
+    assert main_of(client.get("/")) != first
+    assert caches["default"].get("signing-failures:1") == 3
 
 
 def main_of(response) -> str:
