@@ -242,13 +242,16 @@ class Answer(models.Model):
     @property
     def answered_by_label(self) -> str:
         if self.answered_by_id:
-            return self.answered_by.get_full_name() or self.answered_by.get_username()
+            return _user_label(self.answered_by)
         return self.answered_by_vendor or "-"
 
     @property
     def clinic_fields_by_label(self) -> str:
-        user = self.clinic_fields_by
-        return (user.get_full_name() or user.get_username()) if user else ""
+        return _user_label(self.clinic_fields_by) if self.clinic_fields_by_id else ""
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def evidence_upload_to(instance: EvidenceDocument, filename: str) -> str:

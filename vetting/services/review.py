@@ -156,7 +156,7 @@ def _iso(day) -> str:
 
 def _sign(assessment, user, outcome, justification, conditions, valid_until, spec) -> Decision:
     now = timezone.now()
-    until = valid_until.isoformat() if valid_until else ""
+    until = _iso(valid_until)
     fields = {"outcome": outcome, "justification": justification, "conditions": conditions,
               "valid_until": until, "approved_spec": spec}
     certificate = certificate_expiry_of(assessment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,13 +22,11 @@ from vetting.services.errors import ServiceError
 
 from .access import get_lot, get_product
 from .files import stored_file_response
+from .registry import choice_param, paginate
 
 
 def _form_error(form, exc: ServiceError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-LOT_PAGE_SIZE = 25
 
 
 @require_GET
@@ -37,15 +34,14 @@ LOT_PAGE_SIZE = 25
 def lot_list(request: HttpRequest) -> HttpResponse:
     """Every lot received, the newest first; on hold: the one held longest first (as the
     dashboard lists them)."""
-    status = request.GET.get("status", "")
-    status = status if status in LotStatus.values else ""
+    status = choice_param(request, "status", LotStatus.values)
     if status == LotStatus.ON_HOLD:
         lots = standing.lots_on_hold()
     else:
         lots = Lot.objects.select_related("product__vendor").order_by("-received_on", "-pk")
         lots = lots.filter(status=status) if status else lots
     context = {
-        "page": Paginator(lots, LOT_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": paginate(request, lots),
         "status": status, "statuses": LotStatus.choices, "today": services.clinic_today(),
     }
     return render(request, "vetting/lots/list.html", context)

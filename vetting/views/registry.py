@@ -44,12 +44,12 @@ PAGE_SIZE = 25
 NOT_ASSESSED = "none"
 
 
-def _paginate(request: HttpRequest, queryset: QuerySet) -> Page:
+def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _paginate_keys(request: HttpRequest, queryset: QuerySet) -> Page:
-    """As _paginate, for an ordered queryset with joins: the database sorts and skips index
+    """As paginate, for an ordered queryset with joins: the database sorts and skips index
     entries (the keys), then joins the rows of this page only. In one query it may join
     every matching row before sorting them."""
     page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
@@ -117,7 +117,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     if country:
         vendors = vendors.filter(country__iexact=country)
     countries = registry_services.vendor_countries()
-    page = _paginate(request, vendors)
+    page = paginate(request, vendors)
     page.object_list = attach_vendor_summary(list(page.object_list))
     context = {"page": page, "q": q, "country": country, "countries": countries}
     return render(request, "vetting/registry/vendor_list.html", context)
@@ -216,7 +216,8 @@ def contact_edit(request: HttpRequest, vendor_id: int, contact_id: int) -> HttpR
 
 # Products
 
-def _choice(request: HttpRequest, name: str, allowed: list[str]) -> str:
+def choice_param(request: HttpRequest, name: str, allowed: list[str]) -> str:
+    """A query parameter's value if it is one of those allowed, else "" (no filter)."""
     value = request.GET.get(name, "")
     return value if value in allowed else ""
 
@@ -225,10 +226,10 @@ def _choice(request: HttpRequest, name: str, allowed: list[str]) -> str:
 @role_required(*STAFF_ROLES)
 def product_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    category = _choice(request, "category", ProductCategory.values)
-    form = _choice(request, "form", ProductForm.values)
-    standing = _choice(request, "standing", [*AssessmentState.values, NOT_ASSESSED])
-    recommendation = _choice(request, "recommendation", Recommendation.values)
+    category = choice_param(request, "category", ProductCategory.values)
+    form = choice_param(request, "form", ProductForm.values)
+    standing = choice_param(request, "standing", [*AssessmentState.values, NOT_ASSESSED])
+    recommendation = choice_param(request, "recommendation", Recommendation.values)
     # By name only (an index serves it); the vendor shows beside same-named products.
     products = Product.objects.select_related("vendor").order_by(Lower("name"), "pk")
     if q:
@@ -243,7 +244,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         products = products.filter(newest_assessment__state=standing)
     if recommendation:
         products = products.filter(newest_assessment__recommendation=recommendation)
-    page = _paginate(request, products)
+    page = paginate(request, products)
     page.object_list = attach_standing(list(page.object_list))
     context = {
         "page": page, "q": q, "category": category, "form": form, "standing": standing,
@@ -268,20 +269,19 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     """Every assessment of the installation, most recently changed first; filtered by owner
     ("mine"), state (or every open state, or the approvals due for re-vetting, the one that
     ended first first) and recommendation. The dashboard's counts link here."""
-    owner = _choice(request, "owner", [MINE])
-    state = _choice(request, "state", [OPEN, DUE, *AssessmentState.values])
-    recommendation = _choice(request, "recommendation", Recommendation.values)
-    assessments = (Assessment.objects.select_related("product__vendor", "created_by")
-                   .order_by("-state_changed_at", "-pk"))
+    owner = choice_param(request, "owner", [MINE])
+    state = choice_param(request, "state", [OPEN, DUE, *AssessmentState.values])
+    recommendation = choice_param(request, "recommendation", Recommendation.values)
+    if state == DUE:
+        assessments = standing_services.revetting_due()
+    else:
+        assessments = (Assessment.objects.select_related("product__vendor", "created_by")
+                       .order_by("-state_changed_at", "-pk"))
     if owner:
         assessments = assessments.filter(created_by=request.user)
     if state == OPEN:
         assessments = assessments.filter(state__in=OPEN_STATES)
-    elif state == DUE:
-        assessments = assessments.filter(
-            state__in=standing_services.APPROVED_STATES,
-            lapses_on__lt=services.clinic_today()).order_by("lapses_on", "pk")
-    elif state:
+    elif state and state != DUE:
         assessments = assessments.filter(state=state)
     if recommendation:
         assessments = assessments.filter(recommendation=recommendation)
