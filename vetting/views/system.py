@@ -94,7 +94,7 @@ class DashboardData:
     @cached_property
     def mine_counts(self) -> dict[str, int]:
         return dict(self.mine.filter(state__in=OPEN_STATES).order_by().values_list("state")
-                    .annotate(n=Count("pk")))
+                    .annotate(n=Count("*")))
 
     @cached_property
     def mine_count(self) -> int:
@@ -133,7 +133,7 @@ class DashboardData:
         # Grouped as the (state, recommendation) index is ordered, then summed here.
         counts = Counter()
         for _state, value, n in (Assessment.objects.filter(state__in=OPEN_STATES).order_by()
-                                 .values_list("state", "recommendation").annotate(n=Count("pk"))):
+                                 .values_list("state", "recommendation").annotate(n=Count("*"))):
             counts[value] += n
         return [(value, label, counts[value]) for value, label in Recommendation.choices]
 
@@ -151,8 +151,8 @@ class DashboardData:
     def _ending_counts(self) -> dict[str, int]:
         today = self.today
         return self._ending.order_by().aggregate(
-            due=Count("pk", filter=Q(lapses_on__lt=today)),
-            soon=Count("pk", filter=Q(lapses_on__gte=today)))
+            due=Count("lapses_on", filter=Q(lapses_on__lt=today)),
+            soon=Count("lapses_on", filter=Q(lapses_on__gte=today)))
 
     @property
     def due_count(self) -> int:
