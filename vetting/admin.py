@@ -11,7 +11,10 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.response import TemplateResponse
 
-from vetting import services
+from vetting import (
+    admin_accounts,  # noqa: F401  (the user admin, audited)
+    services,
+)
 from vetting.forms.checklist import ReasonForm
 from vetting.models import (
     Answer,

@@ -1,0 +1,191 @@
+"""The user admin: roles given and taken, access changed, accounts created and deleted and
+passwords set are each an audit entry in the same transaction as the change."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from vetting.audit import verify_chain
+from vetting.models import AuditEntry, AuditEvent
+
+
+@pytest.fixture
+def admin_client(client_for, admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def staff_member(make_user):
+    return make_user("practitioner", username="sam")
+
+
+def change_url(user) -> str:
+    return reverse("admin:auth_user_change", args=[user.pk])
+
+
+def change_data(user, *, roles: list[str], **fields) -> dict:
+    """The user change form as the admin site posts it."""
+    data = {"username": user.username, "first_name": user.first_name,
+            "last_name": user.last_name, "email": user.email,
+            "groups": [Group.objects.get(name=name).pk for name in roles],
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "last_login_0": "", "last_login_1": "", "_save": "Save"}
+    flags = {"is_active": user.is_active, "is_staff": user.is_staff,
+             "is_superuser": user.is_superuser}
+    flags.update(fields.pop("flags", {}))
+    data.update({name: "on" for name, on in flags.items() if on})
+    data.update(fields)
+    return data
+
+
+def roles_of(user) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def account_entries() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_type="User").order_by("seq"))
+
+
+def test_giving_a_role_is_audited_with_who_gave_it(admin_client, admin_user, staff_member):
+    response = admin_client.post(change_url(staff_member),
+                                 change_data(staff_member, roles=["practitioner", "reviewer"]))
+    assert response.status_code == 302
+    assert roles_of(staff_member) == ["practitioner", "reviewer"]
+    [entry] = account_entries()
+    assert entry.event == AuditEvent.RECORD_CHANGE
+    assert (entry.actor_user, entry.object_id) == (admin_user, str(staff_member.pk))
+    assert entry.summary == "Account sam: role given: reviewer"
+    assert (entry.before["roles"], entry.after["roles"]) == (["practitioner"],
+                                                             ["practitioner", "reviewer"])
+    assert verify_chain().ok
+
+
+def test_taking_a_role_away_and_deactivating_are_one_entry(admin_client, make_user):
+    user = make_user("practitioner", "reviewer", username="rita")
+    data = change_data(user, roles=["practitioner"], flags={"is_active": False})
+    admin_client.post(change_url(user), data)
+    user.refresh_from_db()
+    assert (roles_of(user), user.is_active) == (["practitioner"], False)
+    [entry] = account_entries()
+    assert entry.summary == "Account rita: role taken away: reviewer; deactivated"
+
+
+def test_admin_site_access_and_superuser_status_are_audited(admin_client, staff_member):
+    data = change_data(staff_member, roles=["practitioner"],
+                       flags={"is_staff": True, "is_superuser": True})
+    admin_client.post(change_url(staff_member), data)
+    [entry] = account_entries()
+    assert entry.summary == "Account sam: admin site access given; made a superuser"
+
+
+def test_an_edit_of_name_or_address_only_is_saved_without_an_entry(admin_client,
+                                                                    staff_member):
+    data = change_data(staff_member, roles=["practitioner"], first_name="Samira",
+                       email="samira@clinic.example")
+    assert admin_client.post(change_url(staff_member), data).status_code == 302
+    staff_member.refresh_from_db()
+    assert (staff_member.first_name, staff_member.email) == ("Samira", "samira@clinic.example")
+    assert account_entries() == []
+
+
+def test_a_renamed_account_keeps_its_old_name_in_the_entry(admin_client, staff_member):
+    admin_client.post(change_url(staff_member),
+                      change_data(staff_member, roles=["practitioner"], username="samira"))
+    [entry] = account_entries()
+    assert entry.summary == "Account samira: renamed from sam"
+
+
+def test_a_new_account_is_audited_with_its_roles(admin_client, admin_user):
+    response = admin_client.post(reverse("admin:auth_user_add"), {
+        "username": "newbie", "usable_password": "true", "password1": "a-long-pass-phrase-1",
+        "password2": "a-long-pass-phrase-1", "_save": "Save"})
+    assert response.status_code == 302
+    user = User.objects.get(username="newbie")
+    [entry] = account_entries()
+    assert (entry.object_id, entry.actor_user) == (str(user.pk), admin_user)
+    assert entry.summary == "Account newbie: created (roles: none)"
+    assert entry.before is None
+
+
+def test_a_deleted_account_is_audited(admin_client, staff_member):
+    pk = staff_member.pk
+    response = admin_client.post(reverse("admin:auth_user_delete", args=[pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=pk).exists()
+    [entry] = account_entries()
+    assert (entry.summary, entry.object_id) == ("Account sam: deleted", str(pk))
+    assert entry.before["roles"] == ["practitioner"] and entry.after is None
+
+
+def test_accounts_deleted_together_are_each_audited(admin_client, make_user):
+    users = [make_user(username=f"gone{i}") for i in range(2)]
+    response = admin_client.post(reverse("admin:auth_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [u.pk for u in users], "post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(username__startswith="gone").exists()
+    assert sorted(e.summary for e in account_entries()) == ["Account gone0: deleted",
+                                                           "Account gone1: deleted"]
+
+
+def test_a_password_set_by_an_admin_is_audited_without_the_password(admin_client,
+                                                                     staff_member):
+    url = reverse("admin:auth_user_password_change", args=[staff_member.pk])
+    response = admin_client.post(url, {"password1": "another-long-phrase-2",
+                                       "password2": "another-long-phrase-2",
+                                       "usable_password": "true"})
+    assert response.status_code == 302
+    staff_member.refresh_from_db()
+    assert staff_member.check_password("another-long-phrase-2")
+    [entry] = account_entries()
+    assert entry.summary == "Account sam: password set by an admin"
+    stored = f"{entry.summary}{entry.before}{entry.after}"
+    assert "another-long-phrase-2" not in stored and staff_member.password not in stored
+
+
+def test_a_refused_password_writes_nothing(admin_client, staff_member):
+    url = reverse("admin:auth_user_password_change", args=[staff_member.pk])
+    old = staff_member.password
+    response = admin_client.post(url, {"password1": "one-long-phrase-3",
+                                       "password2": "other-long-phrase-4",
+                                       "usable_password": "true"})
+    assert response.status_code == 200
+    staff_member.refresh_from_db()
+    assert staff_member.password == old and account_entries() == []
+
+
+def test_an_invalid_form_changes_nothing_and_writes_nothing(admin_client, staff_member):
+    data = change_data(staff_member, roles=["practitioner", "reviewer"], username="")
+    assert admin_client.post(change_url(staff_member), data).status_code == 200
+    assert roles_of(staff_member) == ["practitioner"] and account_entries() == []
+
+
+def test_a_role_change_is_not_kept_when_its_entry_cannot_be_written(admin_client,
+                                                                     staff_member,
+                                                                     monkeypatch):
+    def refuse(**kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr("vetting.services.accounts.audit_record", refuse)
+    with pytest.raises(RuntimeError):
+        admin_client.post(change_url(staff_member),
+                          change_data(staff_member, roles=["practitioner", "reviewer"]))
+    assert roles_of(staff_member) == ["practitioner"]
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer"])
+def test_other_roles_cannot_give_roles(client_for, make_user, staff_member, role):
+    client = client_for(make_user(role, is_staff=True))
+    response = client.post(change_url(staff_member),
+                           change_data(staff_member, roles=["practitioner", "reviewer"]))
+    assert response.status_code == 403
+    assert roles_of(staff_member) == ["practitioner"] and account_entries() == []
+
+
+def test_anonymous_cannot_give_roles(client_for, staff_member):
+    response = client_for(None).post(change_url(staff_member),
+                                     change_data(staff_member, roles=["reviewer"]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert roles_of(staff_member) == ["practitioner"] and account_entries() == []

@@ -1,0 +1,62 @@
+"""The user admin: Django's own, with every change of an account's roles or access, every
+deletion and every password an admin sets written to the audit trail in the same
+transaction (vetting/services/accounts.py says what is kept)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+
+from vetting.services import accounts
+
+User = get_user_model()
+
+
+class AuditedUserAdmin(UserAdmin):
+    def save_model(self, request, obj, form, change):
+        # The stored state, read before the form's values are saved over it.
+        obj._audit_before = (accounts.account_state(User.objects.get(pk=obj.pk))
+                             if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the roles are saved here
+        user = form.instance
+        accounts.account_change_record(actor_user=request.user, user=user,
+                                       before=getattr(user, "_audit_before", None),
+                                       after=accounts.account_state(user))
+
+    def delete_model(self, request, obj):
+        accounts.account_change_record(actor_user=request.user, user=obj,
+                                       before=accounts.account_state(obj), after=None)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action runs outside the admin's own transactions.
+        with transaction.atomic():
+            for user in queryset:
+                accounts.account_change_record(actor_user=request.user, user=user,
+                                               before=accounts.account_state(user), after=None)
+            super().delete_queryset(request, queryset)
+
+    def user_change_password(self, request, id, form_url=""):
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        # Django's view saves without a transaction of its own: the entry needs one.
+        with transaction.atomic():
+            user = self.get_object(request, unquote(id))
+            before = user.password if user else None
+            response = super().user_change_password(request, id, form_url)
+            if user is not None:
+                user.refresh_from_db(fields=["password"])
+                if user.password != before:
+                    accounts.account_password_record(actor_user=request.user, user=user,
+                                                     usable=user.has_usable_password())
+            return response
+
+
+admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)
