@@ -189,3 +189,43 @@ def test_anonymous_cannot_give_roles(client_for, staff_member):
                                      change_data(staff_member, roles=["reviewer"]))
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert roles_of(staff_member) == ["practitioner"] and account_entries() == []
+
+
+# Role groups
+
+def group_url(group, view: str = "change") -> str:
+    return reverse(f"admin:auth_group_{view}", args=[group.pk])
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer", "admin"])
+def test_a_role_group_cannot_be_renamed(admin_client, role):
+    group = Group.objects.get(name=role)
+    response = admin_client.post(group_url(group), {"name": "renamed", "permissions": []})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.name == role
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer", "admin"])
+def test_a_role_group_cannot_be_deleted(admin_client, staff_member, role):
+    group = Group.objects.get(name=role)
+    response = admin_client.post(group_url(group, "delete"), {"post": "yes"})
+    assert response.status_code == 403
+    assert Group.objects.filter(name=role).exists()
+    assert roles_of(staff_member) == ["practitioner"]
+
+
+def test_groups_cannot_be_deleted_in_bulk(admin_client):
+    roles = list(Group.objects.values_list("pk", flat=True))
+    response = admin_client.post(reverse("admin:auth_group_changelist"), {
+        "action": "delete_selected", "_selected_action": roles, "post": "yes"})
+    assert response.status_code in (200, 302)
+    assert Group.objects.count() == len(roles)
+
+
+def test_another_group_can_still_be_renamed(admin_client):
+    group = Group.objects.create(name="night shift")
+    response = admin_client.post(group_url(group), {"name": "late shift", "permissions": []})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.name == "late shift"

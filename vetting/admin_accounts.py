@@ -1,15 +1,23 @@
-"""The user admin: Django's own, with every change of an account's roles or access, every
+"""The user and group admin.
+
+Users: Django's own admin, with every change of an account's roles or access, every
 deletion and every password an admin sets written to the audit trail in the same
-transaction (vetting/services/accounts.py says what is kept)."""
+transaction (vetting/services/accounts.py says what is kept).
+
+Groups: the role groups are known by their names (vetting/permissions.py), so they can be
+neither renamed nor deleted here: either would take the role from everyone holding it.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from vetting.permissions import Role
 from vetting.services import accounts
 
 User = get_user_model()
@@ -58,5 +66,23 @@ class AuditedUserAdmin(UserAdmin):
             return response
 
 
+class RoleGroupAdmin(GroupAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return ("name",) if obj is not None and obj.name in Role.values else ()
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.name in Role.values:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # "Delete selected" would not ask has_delete_permission about each group.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)
