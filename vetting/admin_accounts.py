@@ -67,6 +67,8 @@ class AuditedUserAdmin(UserAdmin):
 
 
 class RoleGroupAdmin(GroupAdmin):
+    fields = ["name", "permissions"]  # the name first, also where it is read-only
+
     def get_readonly_fields(self, request, obj=None):
         return ("name",) if obj is not None and obj.name in Role.values else ()
 
