@@ -1,10 +1,11 @@
-"""The user admin: roles given and taken, access changed, accounts created and deleted and
-passwords set are each an audit entry in the same transaction as the change."""
+"""The user and group admin: roles, groups and permissions given and taken, access changed,
+accounts and groups created, renamed and deleted and passwords set are each an audit entry
+in the same transaction as the change; the role groups keep their names."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from vetting.audit import verify_chain
@@ -25,11 +26,18 @@ def change_url(user) -> str:
     return reverse("admin:auth_user_change", args=[user.pk])
 
 
-def change_data(user, *, roles: list[str], **fields) -> dict:
+def permission(name: str) -> Permission:
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def change_data(user, *, roles: list[str], permissions: tuple[str, ...] = (),
+                **fields) -> dict:
     """The user change form as the admin site posts it."""
     data = {"username": user.username, "first_name": user.first_name,
             "last_name": user.last_name, "email": user.email,
             "groups": [Group.objects.get(name=name).pk for name in roles],
+            "user_permissions": [permission(name).pk for name in permissions],
             "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
             "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
             "last_login_0": "", "last_login_1": "", "_save": "Save"}
@@ -58,8 +66,8 @@ def test_giving_a_role_is_audited_with_who_gave_it(admin_client, admin_user, sta
     assert entry.event == AuditEvent.RECORD_CHANGE
     assert (entry.actor_user, entry.object_id) == (admin_user, str(staff_member.pk))
     assert entry.summary == "Account sam: role given: reviewer"
-    assert (entry.before["roles"], entry.after["roles"]) == (["practitioner"],
-                                                             ["practitioner", "reviewer"])
+    assert (entry.before["groups"], entry.after["groups"]) == (["practitioner"],
+                                                               ["practitioner", "reviewer"])
     assert verify_chain().ok
 
 
@@ -106,7 +114,8 @@ def test_a_new_account_is_audited_with_its_roles(admin_client, admin_user):
     user = User.objects.get(username="newbie")
     [entry] = account_entries()
     assert (entry.object_id, entry.actor_user) == (str(user.pk), admin_user)
-    assert entry.summary == "Account newbie: created (roles: none)"
+    assert entry.summary == "Account newbie: created (groups: none)"
+    assert entry.after["password_login"] is True
     assert entry.before is None
 
 
@@ -117,7 +126,7 @@ def test_a_deleted_account_is_audited(admin_client, staff_member):
     assert not User.objects.filter(pk=pk).exists()
     [entry] = account_entries()
     assert (entry.summary, entry.object_id) == ("Account sam: deleted", str(pk))
-    assert entry.before["roles"] == ["practitioner"] and entry.after is None
+    assert entry.before["groups"] == ["practitioner"] and entry.after is None
 
 
 def test_accounts_deleted_together_are_each_audited(admin_client, make_user):
@@ -165,10 +174,7 @@ def test_an_invalid_form_changes_nothing_and_writes_nothing(admin_client, staff_
 def test_a_role_change_is_not_kept_when_its_entry_cannot_be_written(admin_client,
                                                                      staff_member,
                                                                      monkeypatch):
-    def refuse(**kwargs):
-        raise RuntimeError("audit trail unavailable")
-
-    monkeypatch.setattr("vetting.services.accounts.audit_record", refuse)
+    refuse_audit(monkeypatch)
     with pytest.raises(RuntimeError):
         admin_client.post(change_url(staff_member),
                           change_data(staff_member, roles=["practitioner", "reviewer"]))
@@ -191,7 +197,91 @@ def test_anonymous_cannot_give_roles(client_for, staff_member):
     assert roles_of(staff_member) == ["practitioner"] and account_entries() == []
 
 
-# Role groups
+def test_a_permission_given_to_an_account_is_audited(admin_client, staff_member):
+    data = change_data(staff_member, roles=["practitioner"], permissions=("auth.change_user",))
+    admin_client.post(change_url(staff_member), data)
+    assert staff_member.has_perm("auth.change_user")
+    [entry] = account_entries()
+    assert entry.summary == "Account sam: permission given: auth.change_user"
+    assert entry.after["permissions"] == ["auth.change_user"]
+
+
+def test_a_group_that_is_not_a_role_is_named_as_a_group(admin_client, staff_member):
+    Group.objects.create(name="night shift")
+    admin_client.post(change_url(staff_member),
+                      change_data(staff_member, roles=["practitioner", "night shift"]))
+    [entry] = account_entries()
+    assert entry.summary == "Account sam: added to group: night shift"
+
+
+def test_password_login_disabled_by_an_admin_is_audited(admin_client, staff_member):
+    url = reverse("admin:auth_user_password_change", args=[staff_member.pk])
+    response = admin_client.post(url, {"usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302
+    staff_member.refresh_from_db()
+    assert not staff_member.has_usable_password()
+    [entry] = account_entries()
+    assert entry.summary == "Account sam: password login disabled"
+    assert (entry.before["password_login"], entry.after["password_login"]) == (True, False)
+
+
+def test_an_admin_cannot_delete_their_own_account(admin_client, admin_user):
+    response = admin_client.post(reverse("admin:auth_user_delete", args=[admin_user.pk]),
+                                 {"post": "yes"})
+    assert response.status_code == 403
+    assert User.objects.filter(pk=admin_user.pk).exists() and account_entries() == []
+
+
+def test_an_admin_cannot_delete_their_own_account_among_others(admin_client, admin_user,
+                                                                staff_member):
+    response = admin_client.post(reverse("admin:auth_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [admin_user.pk, staff_member.pk],
+        "post": "yes"})
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[admin_user.pk, staff_member.pk]).count() == 2
+    assert account_entries() == []
+
+
+def refuse_audit(monkeypatch):
+    def refuse(**kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr("vetting.services.accounts.audit_record", refuse)
+
+
+def test_a_deletion_is_not_kept_when_its_entry_cannot_be_written(admin_client, staff_member,
+                                                                  monkeypatch):
+    refuse_audit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        admin_client.post(reverse("admin:auth_user_delete", args=[staff_member.pk]),
+                          {"post": "yes"})
+    assert User.objects.filter(pk=staff_member.pk).exists()
+
+
+def test_a_bulk_deletion_is_not_kept_when_an_entry_cannot_be_written(admin_client, make_user,
+                                                                     monkeypatch):
+    users = [make_user(username=f"kept{i}") for i in range(2)]
+    refuse_audit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        admin_client.post(reverse("admin:auth_user_changelist"), {
+            "action": "delete_selected", "_selected_action": [u.pk for u in users],
+            "post": "yes"})
+    assert User.objects.filter(username__startswith="kept").count() == 2
+
+
+def test_a_password_is_not_kept_when_its_entry_cannot_be_written(admin_client, staff_member,
+                                                                 monkeypatch):
+    old = staff_member.password
+    refuse_audit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        admin_client.post(reverse("admin:auth_user_password_change", args=[staff_member.pk]),
+                          {"password1": "another-long-phrase-2",
+                           "password2": "another-long-phrase-2", "usable_password": "true"})
+    staff_member.refresh_from_db()
+    assert staff_member.password == old
+
+
+# Groups
 
 def group_url(group, view: str = "change") -> str:
     return reverse(f"admin:auth_group_{view}", args=[group.pk])
@@ -217,15 +307,66 @@ def test_a_role_group_cannot_be_deleted(admin_client, staff_member, role):
 
 def test_groups_cannot_be_deleted_in_bulk(admin_client):
     roles = list(Group.objects.values_list("pk", flat=True))
-    response = admin_client.post(reverse("admin:auth_group_changelist"), {
+    admin_client.post(reverse("admin:auth_group_changelist"), {
         "action": "delete_selected", "_selected_action": roles, "post": "yes"})
-    assert response.status_code in (200, 302)
-    assert Group.objects.count() == len(roles)
+    # The action is not offered: the admin site answers with its list again.
+    assert Group.objects.count() == len(roles) and group_entries() == []
 
 
-def test_another_group_can_still_be_renamed(admin_client):
+def group_entries() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_type="Group").order_by("seq"))
+
+
+def test_a_role_groups_permissions_are_audited(admin_client, admin_user):
+    group = Group.objects.get(name="reviewer")
+    response = admin_client.post(group_url(group), {
+        "permissions": [permission("auth.change_user").pk]})
+    assert response.status_code == 302
+    [entry] = group_entries()
+    assert entry.actor_user == admin_user
+    assert entry.summary == "Group reviewer: permission given: auth.change_user"
+    assert (entry.before["permissions"], entry.after["permissions"]) == (
+        [], ["auth.change_user"])
+
+
+def test_another_group_can_be_renamed_and_is_audited(admin_client):
     group = Group.objects.create(name="night shift")
     response = admin_client.post(group_url(group), {"name": "late shift", "permissions": []})
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.name == "late shift"
+    [entry] = group_entries()
+    assert entry.summary == "Group late shift: renamed from night shift"
+
+
+def test_another_group_can_be_created_and_deleted_and_both_are_audited(admin_client,
+                                                                       staff_member):
+    response = admin_client.post(reverse("admin:auth_group_add"), {
+        "name": "night shift", "permissions": [permission("vetting.view_vendor").pk]})
+    assert response.status_code == 302
+    group = Group.objects.get(name="night shift")
+    staff_member.groups.add(group)
+    response = admin_client.post(group_url(group, "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Group.objects.filter(name="night shift").exists()
+    assert [e.summary for e in group_entries()] == [
+        "Group night shift: created (permissions: vetting.view_vendor)",
+        "Group night shift: deleted (members: sam)"]
+
+
+def test_a_group_change_is_not_kept_when_its_entry_cannot_be_written(admin_client,
+                                                                      monkeypatch):
+    group = Group.objects.get(name="reviewer")
+    refuse_audit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        admin_client.post(group_url(group), {"permissions": [permission("auth.change_user").pk]})
+    assert not group.permissions.exists()
+
+
+@pytest.mark.parametrize("role", ["practitioner", "reviewer"])
+def test_other_roles_cannot_change_groups(client_for, make_user, role):
+    group = Group.objects.get(name="reviewer")
+    client = client_for(make_user(role, is_staff=True))
+    response = client.post(group_url(group), {"permissions": [permission("auth.change_user").pk]})
+    assert response.status_code == 403
+    assert not group.permissions.exists() and group_entries() == []

@@ -1,11 +1,14 @@
 """The user and group admin.
 
-Users: Django's own admin, with every change of an account's roles or access, every
-deletion and every password an admin sets written to the audit trail in the same
-transaction (vetting/services/accounts.py says what is kept).
+Users: Django's own admin, with every change of what an account may do (its groups and
+roles, permissions, active, staff and superuser flags, password login), every rename and
+deletion and every password an admin sets written to the audit trail in the transaction of
+the change (vetting/services/accounts.py says what is kept). An admin cannot delete their
+own account: the entry names them, and a user named in the trail is never deleted.
 
-Groups: the role groups are known by their names (vetting/permissions.py), so they can be
-neither renamed nor deleted here: either would take the role from everyone holding it.
+Groups: every change is audited alike. The role groups are known by their names
+(vetting/permissions.py), so they can be neither renamed nor deleted here: either would
+take the role from everyone holding it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin, sensitive_post_parameters_m
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -23,19 +26,31 @@ from vetting.services import accounts
 User = get_user_model()
 
 
+def _locked(model, pk):
+    """The stored row, locked until the change commits: a concurrent save of the same
+    account waits, and then reads the state this one leaves (PostgreSQL; SQLite
+    serializes writers anyway)."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
 class AuditedUserAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         # The stored state, read before the form's values are saved over it.
-        obj._audit_before = (accounts.account_state(User.objects.get(pk=obj.pk))
+        obj._audit_before = (accounts.account_state(_locked(User, obj.pk))
                              if change else None)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # the roles are saved here
+        super().save_related(request, form, formsets, change)  # groups and permissions
         user = form.instance
         accounts.account_change_record(actor_user=request.user, user=user,
                                        before=getattr(user, "_audit_before", None),
                                        after=accounts.account_state(user))
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
         accounts.account_change_record(actor_user=request.user, user=obj,
@@ -43,30 +58,35 @@ class AuditedUserAdmin(UserAdmin):
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        # The "delete selected" action runs outside the admin's own transactions.
+        # "Delete selected" runs outside the admin's own transactions. (It has asked
+        # has_delete_permission about each account: your own among them is refused.)
         with transaction.atomic():
             for user in queryset:
                 accounts.account_change_record(actor_user=request.user, user=user,
                                                before=accounts.account_state(user), after=None)
             super().delete_queryset(request, queryset)
 
+    @sensitive_post_parameters_m
     def user_change_password(self, request, id, form_url=""):
         if request.method != "POST":
             return super().user_change_password(request, id, form_url)
         # Django's view saves without a transaction of its own: the entry needs one.
         with transaction.atomic():
             user = self.get_object(request, unquote(id))
-            before = user.password if user else None
+            if user is not None:
+                user = _locked(User, user.pk)
+                before_hash, before = user.password, accounts.account_state(user)
             response = super().user_change_password(request, id, form_url)
             if user is not None:
                 user.refresh_from_db(fields=["password"])
-                if user.password != before:
+                if user.password != before_hash:
                     accounts.account_password_record(actor_user=request.user, user=user,
-                                                     usable=user.has_usable_password())
+                                                     before=before,
+                                                     after=accounts.account_state(user))
             return response
 
 
-class RoleGroupAdmin(GroupAdmin):
+class AuditedGroupAdmin(GroupAdmin):
     fields = ["name", "permissions"]  # the name first, also where it is read-only
 
     def get_readonly_fields(self, request, obj=None):
@@ -83,8 +103,25 @@ class RoleGroupAdmin(GroupAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def save_model(self, request, obj, form, change):
+        obj._audit_before = accounts.group_state(_locked(Group, obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the permissions
+        group = form.instance
+        accounts.group_change_record(actor_user=request.user, group=group,
+                                     before=getattr(group, "_audit_before", None),
+                                     after=accounts.group_state(group))
+
+    def delete_model(self, request, obj):
+        accounts.group_change_record(actor_user=request.user, group=obj,
+                                     before=accounts.group_state(obj, members=True),
+                                     after=None)
+        super().delete_model(request, obj)
+
 
 admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
 admin.site.unregister(Group)
-admin.site.register(Group, RoleGroupAdmin)
+admin.site.register(Group, AuditedGroupAdmin)

@@ -111,8 +111,9 @@ SHOWN_VENDOR_STANDINGS = ("approved", "approved_with_conditions", "due_for_revet
 def vendor_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     country = request.GET.get("country", "").strip()
-    # Lower(name) is unique (vendor_name_unique_ci), so it orders completely on its own and
-    # its index serves the page: a tie-breaker would make PostgreSQL sort what it skips.
+    # Lower(name) is unique (vendor_name_unique_ci), so it orders completely on its own, and
+    # the unfiltered register reads its pages from that index: a tie-breaker would make
+    # PostgreSQL sort every row it skips.
     vendors = Vendor.objects.order_by(Lower("name"))
     if q:
         vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
