@@ -68,13 +68,16 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_url("**/steps/1/")
 
-    # Upload the vendor's document; then enter its answer from that document.
+    # Record the clinic's own observation (1.2: is it called an exosome?), then, without
+    # saving, upload the vendor's document: the upload saves the answer with it.
+    page.check("#id_q1_2__called_exosome_0")
     upload = tmp_path / "donor-eligibility.pdf"
     upload.write_bytes(PDF_BYTES)
     page.set_input_files("#file-q1_4-donor_eligibility", str(upload))
     page.locator("#q1_4").get_by_role("button", name="Upload").click()
     page.wait_for_url("**/steps/1/#q1_4")
-    assert "donor-eligibility.pdf uploaded" in page.locator(".alert-success").inner_text()
+    assert page.locator(".alert-success", has_text="donor-eligibility.pdf uploaded").count()
+    assert page.is_checked("#id_q1_2__called_exosome_0")
 
     # Choosing a plant source makes the donor questions inapplicable, live.
     assert "is-na" not in page.locator("#q1_4").get_attribute("class")

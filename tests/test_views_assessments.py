@@ -235,6 +235,118 @@ def test_a_refused_upload_says_why_and_stores_nothing(client_for, practitioner, 
     assert state(assessment) == before
 
 
+# Files chosen on a step are stored when the step is saved, after its answers: choosing
+# and uploading a document never loses what was typed on the page.
+
+def step_post(client, assessment, data: dict, domain: str = "5", **kwargs):
+    return client.post(f"/assessments/{assessment.pk}/steps/{domain}/", data, **kwargs)
+
+
+def ind_letter(content: bytes = PDF_BYTES, name: str = "IND letter.pdf"):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_upload_on_a_step_saves_the_answers_typed_before_it(client_for, practitioner,
+                                                            assessment):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "intact_skin", "upload": "q5_3", "file-q5_3-ind_letter": ind_letter()})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/5/#q5_3"
+    assert assessment.answers.get(question_id="5.1").value == {"route": "intact_skin"}
+    document = assessment.documents.get()
+    assert (document.question_ids, document.kind, document.original_name) == (
+        ["5.3"], "ind_letter", "IND letter.pdf")
+
+
+def test_save_stores_a_chosen_file_with_the_answers(client_for, practitioner, assessment):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "intact_skin", "save_next": "", "file-q5_3-ind_letter": ind_letter()})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/6/"
+    assert assessment.answers.filter(question_id="5.1").exists()
+    assert assessment.documents.get().kind == "ind_letter"
+
+
+def test_invalid_answers_are_not_saved_but_the_file_is(client_for, practitioner, assessment):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "through_the_ear", "upload": "q5_3",
+        "file-q5_3-ind_letter": ind_letter()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Select a valid choice" in page and "IND letter.pdf uploaded" in page
+    assert not assessment.answers.filter(question_id="5.1").exists()
+    assert assessment.documents.get().kind == "ind_letter"
+
+
+def test_a_vendor_answer_can_name_the_document_uploaded_with_it(client_for, practitioner,
+                                                                assessment, document):
+    """Entering a vendor's answer from a document not uploaded yet: choose the answer and
+    the file, press Upload; the answer waits, as typed, for the document to be named."""
+    client = client_for(practitioner)
+    response = step_post(client, assessment, {
+        "q1_4__determined": "yes", "upload": "q1_4",
+        "file-q1_4-donor_eligibility": ind_letter(name="donor.pdf")}, domain="1")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "name the vendor document you entered it from" in page
+    assert 'value="yes" class="form-check-input" id="id_q1_4__determined_0" checked>' in page
+    donor = assessment.documents.get(kind="donor_eligibility")
+    assert f'<option value="{donor.pk}">donor.pdf' in page
+    response = step_post(client, assessment, {"q1_4__determined": "yes",
+                                              "q1_4__document": str(donor.pk)}, domain="1")
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="1.4").source_document == donor
+
+
+def test_a_refused_file_says_why_and_keeps_the_saved_answers(client_for, practitioner,
+                                                             assessment):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "intact_skin", "upload": "q5_3",
+        "file-q5_3-ind_letter": ind_letter(b"<html><script>x</script>")}, follow=True)
+    assert "IND letter.pdf was not stored" in response.content.decode()
+    assert "not an accepted type" in response.content.decode()
+    assert assessment.answers.filter(question_id="5.1").exists()
+    assert not assessment.documents.exists()
+
+
+@pytest.mark.parametrize("name, message", [
+    ("file-q4_1-coa", "no question of this step asks for it"),  # a question of step 4
+    ("file-q5_3-coa", "asks for documents of kind ind_letter"),
+    ("document", "no question of this step asks for it"),
+])
+def test_a_file_the_step_does_not_ask_for_is_not_stored(client_for, practitioner, assessment,
+                                                         name, message):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "intact_skin", "save": "", name: ind_letter()}, follow=True)
+    assert message in response.content.decode()
+    assert not assessment.documents.exists()
+
+
+def test_a_file_on_a_locked_assessment_is_not_stored(client_for, reviewer, assessment):
+    Assessment.objects.filter(pk=assessment.pk).update(state="in_review")
+    before = state(assessment)
+    response = step_post(client_for(reviewer), assessment, {
+        "upload": "q5_3", "file-q5_3-ind_letter": ind_letter()})
+    assert response.status_code == 302
+    assert state(assessment) == before
+
+
+def test_a_file_on_a_step_is_refused_to_others(client_for, norole_user, assessment):
+    before = state(assessment)
+    response = step_post(client_for(norole_user), assessment, {
+        "upload": "q5_3", "file-q5_3-ind_letter": ind_letter()})
+    assert response.status_code == 403
+    assert state(assessment) == before
+
+
+def test_the_step_sends_its_files_with_its_answers(client_for, practitioner, assessment):
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/5/").content
+    page = page.decode()
+    form = re.search(r'<form method="post" enctype="multipart/form-data" novalidate '
+                     r'id="step-form".*?</form>', page, re.S)
+    assert form, "the step form sends files"
+    assert 'name="file-q5_3-ind_letter"' in form.group(0)
+    assert 'name="upload" value="q5_3"' in form.group(0)
+
+
 def test_upload_is_refused_to_others_and_by_get(client_for, norole_user, practitioner,
                                                 assessment):
     url = f"/assessments/{assessment.pk}/documents/"

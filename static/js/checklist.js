@@ -8,11 +8,20 @@
   let timer = null;
   let inFlight = null;
 
+  function answers() {
+    // The answers only: a chosen file is sent when the step is saved, not on each change.
+    const data = new FormData(form);
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      data.delete(input.name);
+    });
+    return data;
+  }
+
   function refresh() {
     if (inFlight) inFlight.abort();
     inFlight = new AbortController();
     fetch(form.dataset.previewUrl, {
-      method: "POST", body: new FormData(form), signal: inFlight.signal,
+      method: "POST", body: answers(), signal: inFlight.signal,
       headers: {"X-Requested-With": "fetch"}, credentials: "same-origin",
     }).then(function (response) {
       if (!response.ok) throw new Error("preview " + response.status);

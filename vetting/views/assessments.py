@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.db import transaction
@@ -31,6 +32,7 @@ from vetting.views.files import stored_file_response
 from . import workspace
 
 DOSSIER_MAX_BYTES = 5 * 1024 * 1024
+FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)")  # a step's file inputs
 
 
 @require_POST
@@ -71,12 +73,16 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
         raise Http404
     documents = workspace.current_documents(assessment)
     answers = workspace.step_answers(assessment)
-    data = request.POST if request.method == "POST" else None
-    form = DomainForm(data, checklist=checklist, domain_id=domain_id,
-                      stored={a.question_id: a.value for a in answers}, documents=documents,
-                      editable=assessment.is_editable,
-                      carried=frozenset(a.question_id for a in answers
-                                        if a.source == AnswerSource.CARRIED_OVER))
+
+    def domain_form(documents) -> DomainForm:
+        return DomainForm(request.POST if request.method == "POST" else None,
+                          checklist=checklist, domain_id=domain_id,
+                          stored={a.question_id: a.value for a in answers},
+                          documents=documents, editable=assessment.is_editable,
+                          carried=frozenset(a.question_id for a in answers
+                                            if a.source == AnswerSource.CARRIED_OVER))
+
+    form = domain_form(documents)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not assessment.is_editable:
@@ -86,9 +92,18 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
         if form.is_valid():
             errors = _save_step(request, assessment, form, documents)
             if not errors:
-                return _after_save(request, assessment, domain_id)
+                messages.success(request, "Saved.")
         else:
             messages.error(request, "Some answers need correcting: see the messages below.")
+        # A chosen file is stored whether or not the answers could be saved: a vendor's
+        # answer is entered from its document, which has to be uploaded first.
+        anchor = _store_chosen_files(request, assessment, form)
+        if form.is_valid() and not errors:
+            return _after_save(request, assessment, domain_id, anchor)
+        if request.FILES:  # the answers, as typed, may now name the document just stored
+            documents = workspace.current_documents(assessment)
+            form = domain_form(documents)
+            form.is_valid()
     context = workspace.step_context(assessment, domain_id, form, documents, errors, answers)
     return render(request, "vetting/assessments/step.html", context)
 
@@ -115,8 +130,44 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
     return {}
 
 
-def _after_save(request, assessment: Assessment, domain_id: str) -> HttpResponse:
-    messages.success(request, "Saved.")
+def _store_chosen_files(request, assessment: Assessment, form: DomainForm) -> str | None:
+    """Store each file chosen on the step (input `file-<question>-<kind>`). Uploading is
+    part of saving the step, so nothing typed before it is lost. Returns the question to
+    come back to: the one whose Upload button was pressed, or the last one a file was
+    chosen for."""
+    questions = {prefix(q): q for q in form.questions}
+    anchor = None
+    for name, upload in request.FILES.items():
+        match = FILE_INPUT.fullmatch(name)
+        question = questions.get(match["anchor"]) if match else None
+        if question is None:
+            messages.error(request, f"{upload.name} was not stored: no question of this step "
+                                    "asks for it.")
+            continue
+        _upload_document(request, assessment, question.id, match["kind"], upload)
+        anchor = match["anchor"]
+    pressed = request.POST.get("upload")
+    return pressed if pressed in questions else anchor
+
+
+def _upload_document(request, assessment: Assessment, question_id: str, kind: str, upload,
+                     replaces=None) -> None:
+    try:
+        document = services.evidence_upload(assessment=assessment, question_id=question_id,
+                                            kind=kind, upload=upload, user=request.user,
+                                            replaces=replaces)
+    except ServiceError as exc:
+        messages.error(request, f"{upload.name} was not stored: {exc.message}")
+    else:
+        messages.success(request, f"{document.original_name} uploaded "
+                                  f"(SHA-256 {document.sha256[:12]}…).")
+
+
+def _after_save(request, assessment: Assessment, domain_id: str,
+                anchor: str | None = None) -> HttpResponse:
+    if anchor is not None and "save_next" not in request.POST:
+        url = reverse("assessment_step", args=[assessment.pk, domain_id])
+        return redirect(f"{url}#{anchor}")
     if "save_next" in request.POST:
         ids = [d.id for d in assessment.checklist.domains]
         position = ids.index(domain_id)
@@ -162,16 +213,8 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     replaces = None
     if form.cleaned_data["replaces"]:
         replaces = get_document(request.user, pk, form.cleaned_data["replaces"])
-    try:
-        document = services.evidence_upload(
-            assessment=assessment, question_id=form.cleaned_data["question_id"],
-            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-            user=request.user, replaces=replaces)
-    except ServiceError as exc:
-        messages.error(request, f"The document was not stored: {exc.message}")
-    else:
-        messages.success(request, f"{document.original_name} uploaded "
-                                  f"(SHA-256 {document.sha256[:12]}…).")
+    _upload_document(request, assessment, form.cleaned_data["question_id"],
+                     form.cleaned_data["kind"], form.cleaned_data["file"], replaces)
     url = reverse("assessment_step", args=[pk, back])
     return redirect(f"{url}#q{form.cleaned_data['question_id'].replace('.', '_')}")
 
