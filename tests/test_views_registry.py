@@ -552,6 +552,20 @@ def test_product_page_preselects_the_newest_checklist_version(client_for, practi
     assert "Older</option>" in content
 
 
+def test_product_page_leads_to_the_open_assessment_before_starting_another(
+        client_for, practitioner, assessment):
+    content = client_for(practitioner).get(
+        f"/products/{assessment.product_id}/").content.decode()
+    assert (f'An assessment of this product is open: <a href="/assessments/{assessment.pk}/">'
+            "continue it</a>") in content
+    assert "Start another assessment</button>" in content
+    Assessment.objects.filter(pk=assessment.pk).update(state="rejected")
+    content = client_for(practitioner).get(
+        f"/products/{assessment.product_id}/").content.decode()
+    assert "An assessment of this product is open" not in content
+    assert "Start an assessment</button>" in content
+
+
 def test_product_page_explains_when_no_checklist_is_loaded(client_for, practitioner, product):
     content = client_for(practitioner).get(f"/products/{product.pk}/").content.decode()
     assert "No checklist version is loaded" in content
