@@ -134,6 +134,18 @@ def test_conditions_are_required_for_a_conditional_approval(good, reviewer):
     assert decision.conditions == "Topical use only."
 
 
+def test_every_problem_of_a_decision_is_reported_at_once(good, reviewer):
+    before = unchanged(good)
+    with pytest.raises(InvalidInput) as refused:
+        decide(good, reviewer, outcome="approved_with_conditions", password="wrong",
+               valid_until=None, approved_spec={"particle_min": 10.0, "particle_max": 1.0})
+    assert [field for field, _ in refused.value.problems] == [
+        "particle_min", "justification", "conditions", "valid_until"]
+    assert refused.value.field == "particle_min"  # the first leads
+    assert unchanged(good) == before
+    assert not AuditEntry.objects.filter(summary__startswith="Signature refused").exists()
+
+
 @pytest.mark.parametrize("days", [None, 0, -1])
 def test_an_approval_needs_a_future_validity(good, reviewer, days):
     until = None if days is None else services.clinic_today() + timedelta(days=days)

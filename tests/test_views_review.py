@@ -218,6 +218,20 @@ def test_departing_needs_a_justification_on_the_page(client_for, reviewer, good)
     assert state(good) == before
 
 
+def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(
+        outcome="approved_with_conditions", particle_min="10", particle_max="1"))
+    assert response.status_code == 400
+    form = response.context["decision_form"]
+    assert set(form.errors) == {"particle_min", "justification", "conditions"}
+    page = response.content.decode()
+    for message in ("is above the highest particle concentration", "write a justification",
+                    "Write the conditions of the approval"):
+        assert message in page
+    assert state(good) == before
+
+
 @pytest.mark.parametrize("role", OTHERS)
 def test_decision_is_refused_to_other_roles(client_for, make_user, good, role):
     user = make_user(role) if role else make_user()

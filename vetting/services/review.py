@@ -57,22 +57,31 @@ SPEC_KEYS = {
 
 def clean_spec(spec: dict[str, Any] | None) -> dict[str, Any]:
     """The approved specification: non-negative numbers, ranges in order, sterility flag."""
+    clean, problems = _spec_problems(spec)
+    if problems:
+        raise InvalidInput.of(problems)
+    return clean
+
+
+def _spec_problems(spec: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
     spec = dict(spec or {})
     unknown = set(spec) - set(SPEC_KEYS) - {"sterility_required"}
     if unknown:
-        raise InvalidInput(f"Unknown specification item {sorted(unknown)[0]!r}.", field="spec")
+        return {}, [("spec", f"Unknown specification item {sorted(unknown)[0]!r}.")]
     clean: dict[str, Any] = {"sterility_required": bool(spec.get("sterility_required", False))}
+    problems = []
     for key, label in SPEC_KEYS.items():
         value = spec.get(key)
         if value in (None, ""):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise InvalidInput(f"The {label} must be a number of 0 or more.", field=key)
-        clean[key] = value
+            problems.append((key, f"The {label} must be a number of 0 or more."))
+        else:
+            clean[key] = value
     for low, high in (("particle_min", "particle_max"), ("size_mode_min", "size_mode_max")):
         if low in clean and high in clean and clean[low] > clean[high]:
-            raise InvalidInput(f"The {SPEC_KEYS[low]} is above the {SPEC_KEYS[high]}.", field=low)
-    return clean
+            problems.append((low, f"The {SPEC_KEYS[low]} is above the {SPEC_KEYS[high]}."))
+    return clean, problems
 
 
 def _signed_content(assessment: Assessment, fields: dict[str, Any]) -> str:
@@ -86,22 +95,33 @@ def _signed_content(assessment: Assessment, fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _check_decision(assessment, outcome, justification, conditions, valid_until) -> None:
+def _decision_problems(assessment, outcome, justification, conditions,
+                       valid_until) -> list[tuple[str, str]]:
+    """Every reason the decision cannot be signed as it stands, each with its field."""
     if outcome not in DecisionOutcome.values:
-        raise InvalidInput("Choose approve, approve with conditions or reject.", field="outcome")
+        return [("outcome", "Choose approve, approve with conditions or reject.")]
+    problems = []
     approving = outcome != DecisionOutcome.REJECTED
     if approving and assessment.red_count:
-        raise InvalidInput("A RED finding stands: the product cannot be approved.",
-                           field="outcome")
+        problems.append(("outcome", "A RED finding stands: the product cannot be approved."))
     if EXPECTED_OUTCOME[Recommendation(assessment.recommendation)] != outcome and not justification:
-        raise InvalidInput("The decision departs from the recommendation "
-                           f"({Recommendation(assessment.recommendation).label.lower()}): "
-                           "write a justification.", field="justification")
+        problems.append(("justification", "The decision departs from the recommendation "
+                         f"({Recommendation(assessment.recommendation).label.lower()}): "
+                         "write a justification."))
     if outcome == DecisionOutcome.APPROVED_WITH_CONDITIONS and not conditions:
-        raise InvalidInput("Write the conditions of the approval.", field="conditions")
+        problems.append(("conditions", "Write the conditions of the approval."))
     if approving and (valid_until is None or valid_until <= clinic_today()):
-        raise InvalidInput("Set the last day the approval is valid (a future date).",
-                           field="valid_until")
+        problems.append(("valid_until", "Set the last day the approval is valid (a future "
+                                        "date)."))
+    return problems
+
+
+def _check_decision(assessment, outcome, justification, conditions, valid_until,
+                    spec_problems=()) -> None:
+    problems = [*spec_problems, *_decision_problems(assessment, outcome, justification,
+                                                    conditions, valid_until)]
+    if problems:
+        raise InvalidInput.of(problems)
 
 
 def _verify_password(user, password: str, assessment: Assessment) -> None:
@@ -125,12 +145,12 @@ def assessment_decide(
     """Decide and sign. Locks the answers and evidence; supersedes older decisions."""
     require_role(user, REVIEWER_ROLES, "decide and sign")
     justification, conditions = justification.strip(), conditions.strip()
-    spec = clean_spec(approved_spec)
+    spec, spec_problems = _spec_problems(approved_spec)
     with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
         assessment_refresh(assessment=locked)
-        _check_decision(locked, outcome, justification, conditions, valid_until)
+        _check_decision(locked, outcome, justification, conditions, valid_until, spec_problems)
         # Only a check: the findings are stored below, with the signature and its audit
         # entry (stored here, a refused password would leave them changed unaudited).
         transaction.set_rollback(True)

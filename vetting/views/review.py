@@ -126,7 +126,8 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 conditions=data["conditions"], valid_until=data["valid_until"],
                 approved_spec=form.spec())
         except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            for field, message in exc.problems:  # all at once, each next to its field
+                form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, f"{decision.get_outcome_display()}: signed by "
                                       f"{decision.signer_name}.")
