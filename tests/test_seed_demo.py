@@ -55,3 +55,19 @@ def test_it_refuses_to_run_with_debug_off(settings):
     assert not get_user_model().objects.exists()
     assert not Vendor.objects.exists()
     assert not Assessment.objects.exists()
+
+
+def test_every_case_waiting_for_the_vendor_has_a_live_link_printed(settings, capsys, client):
+    from vetting.services import vendor_may_write
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    waiting = [a for a in Assessment.objects.select_related("product") if vendor_may_write(a)]
+    assert {a.state for a in waiting} >= {"awaiting_vendor", "information_requested"}
+    for assessment in waiting:
+        assert assessment.invitations.filter(revoked_at__isnull=True).exists(), assessment
+        [link] = [line.split(": ", 1)[1] for line in out.splitlines()
+                  if line.startswith(f"  {assessment.product.name}: /v/")]
+        assert client.get(link).status_code == 200  # the vendor's portal opens
+    assert "Subject:" not in out  # the invitation e-mails are not printed

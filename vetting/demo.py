@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vetting import services
 from vetting.models import Product, Vendor, VendorContact
+from vetting.services.portal import invitation_send
 
 EXAMPLES = Path(settings.BASE_DIR) / "docs" / "examples"
 DIRECTOR_PASSWORD = "demo-director-pw"  # noqa: S105 - public demo password, DEBUG only
@@ -52,6 +53,7 @@ class DemoBuilder:
     def __init__(self, practitioner, director) -> None:
         self.practitioner = practitioner
         self.director = director
+        self.portal_links: list[tuple] = []  # (assessment, token) of the links sent
 
     def vendor(self, name, country, website, contact_name, contact_email) -> Vendor:
         vendor, _ = Vendor.objects.get_or_create(
@@ -97,6 +99,14 @@ class DemoBuilder:
         return services.assessment_submit_for_review(user=self.practitioner,
                                                      assessment=assessment)
 
+    def invite(self, assessment) -> None:
+        """Send the vendor's primary contact a portal link, as a practitioner would; the
+        link is kept to be printed (only the token's hash is stored)."""
+        contact = assessment.product.vendor.contacts.order_by("-is_primary", "pk").first()
+        issued = invitation_send(user=self.practitioner, assessment=assessment,
+                                 contact=contact)
+        self.portal_links.append((assessment, issued.token))
+
     def decide(self, assessment, outcome, **kwargs):
         self.to_review(assessment)
         valid = None if outcome == "rejected" else services.clinic_today() + timedelta(days=365)
@@ -105,8 +115,9 @@ class DemoBuilder:
                                           valid_until=valid, **kwargs)
 
 
-def seed_assessments(practitioner, director) -> None:
-    """Create the demo register; products that already have assessments are left alone."""
+def seed_assessments(practitioner, director) -> list[tuple]:
+    """Create the demo register; products that already have assessments are left alone.
+    Returns the vendor portal links sent: (assessment, token)."""
     b = DemoBuilder(practitioner, director)
     glow = b.vendor("Glow Direct Supplies (example)", "United States",
                     "https://glow-direct.example", "Sam Seller", "sam@glow-direct.example")
@@ -159,6 +170,7 @@ def seed_assessments(practitioner, director) -> None:
                                     reason="Vendor recall of lot HB-2291 (demo).")
 
     _open_cases(b, aurora, verdant, meridian)
+    return b.portal_links
 
 
 def _open_cases(b: DemoBuilder, aurora, verdant, meridian) -> None:
@@ -170,12 +182,11 @@ def _open_cases(b: DemoBuilder, aurora, verdant, meridian) -> None:
                             value={"market": "united_states"}, user=p)
     product, new = b.product(aurora, "Aurora Hair Secretome", "conditioned_medium", "hair_scalp")
     if new:  # awaiting the vendor
-        services.assessment_invite(user=p, assessment=services.assessment_create(user=p,
-                                                                                 product=product))
+        b.invite(services.assessment_create(user=p, product=product))
     product, new = b.product(verdant, "Verdant Rose Vesicle Mist", "plant_vesicles", "topical")
     if new:  # the vendor has answered and submitted
         assessment = services.assessment_create(user=p, product=product)
-        services.assessment_invite(user=p, assessment=assessment)
+        b.invite(assessment)
         vendor = "Vera Green <qa@verdant-botanicals.example>"
         for qid, value in {"1.1": {"source": "plant"}, "2.1": {"standard": "iso_22716"},
                            "7.1": {"coactives": ["hyaluronic_acid", "niacinamide"]}}.items():
@@ -195,6 +206,7 @@ def _open_cases(b: DemoBuilder, aurora, verdant, meridian) -> None:
             user=director, assessment=assessment, target="vendor",
             message="Please send the lot-specific certificate of analysis with the endotoxin "
                     "result and the sterility test of the final container.")
+        b.invite(assessment)  # the portal reopens for the vendor's answer
     product, new = b.product(meridian, "Meridian Growth Factor Serum", "growth_factor_serum",
                              "topical")
     if new:  # withdrawn

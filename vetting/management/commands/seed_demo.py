@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from vetting.demo import seed_assessments
 from vetting.models import Vendor
@@ -42,18 +43,24 @@ class Command(BaseCommand):
                 "seed_demo refuses to run with DEBUG off: demo passwords are public."
             )
         checklists_load_all()
-        with transaction.atomic():
+        # The invitations' e-mails stay in memory: their links are printed below instead.
+        in_memory = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+        with in_memory, transaction.atomic():
             users = {username: self._user(username, full_name, roles, password)
                      for username, full_name, roles, password in DEMO_USERS}
             for name, website, country, notes in DEMO_VENDORS:
                 Vendor.objects.update_or_create(
-                    name=name, defaults={"website": website, "country": country, "notes": notes}
-                )
-            seed_assessments(users["practitioner"], users["director"])
+                    name=name,
+                    defaults={"website": website, "country": country, "notes": notes})
+            links = seed_assessments(users["practitioner"], users["director"])
         self.stdout.write("Demo logins (DEBUG only):")
         for username, _full_name, roles, password in DEMO_USERS:
             role_names = ", ".join(str(role) for role in roles)
             self.stdout.write(f"  {username:<13} {password:<22} {role_names}")
+        if links:  # only when sent: a link's token is not stored, only its hash
+            self.stdout.write("Vendor portal links (no account needed; valid 30 days):")
+            for assessment, token in links:
+                self.stdout.write(f"  {assessment.product.name}: /v/{token}/")
 
     def _user(self, username: str, full_name: str, roles: list[str], password: str):
         first, _, last = full_name.rpartition(" ")
