@@ -91,6 +91,21 @@ def test_an_expiry_out_of_range_is_refused(client_for, practitioner, assessment,
     assert Invitation.objects.count() == 0
 
 
+def test_a_refused_invitation_keeps_what_was_typed_with_the_message_at_its_field(
+        client_for, practitioner, assessment, contact):
+    response = client_for(practitioner).post(invite_url(assessment), {
+        "contact": contact.pk, "expires_in_days": 0, "message": "Please answer by Friday."})
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = page[page.index('id="invitation-form"'):page.index("Send invitation")]
+    assert 'id="inv-days" value="0"' in form and "Please answer by Friday.</textarea>" in form
+    field = form[form.index('id="inv-days"'):form.index('for="inv-message"')]
+    assert "is-invalid" in form[:form.index('id="inv-days"')].rsplit("<input", 1)[1]
+    assert "greater than or equal to 1" in field
+    assert f'<option value="{contact.pk}" selected>' in form
+    assert Invitation.objects.count() == 0
+
+
 # ------------------------------------------------------------------ revoke, re-issue
 
 @pytest.mark.parametrize("role", STAFF)

@@ -22,6 +22,7 @@ from vetting.forms.checklist import (
     ReasonForm,
     prefix,
 )
+from vetting.forms.portal import InvitationForm
 from vetting.models import AnswerSource, Assessment, AssessmentState, ChecklistVersion
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services.errors import ServiceError
@@ -58,10 +59,17 @@ def assessment_start(request: HttpRequest, product_id: int) -> HttpResponse:
 @require_GET
 @role_required(*STAFF_ROLES)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment(request.user, pk)
+    return render_summary(request, get_assessment(request.user, pk))
+
+
+def render_summary(request: HttpRequest, assessment: Assessment, *, status: int = 200,
+                   invitation_form: InvitationForm | None = None) -> HttpResponse:
+    """The summary page; with a refused invitation's form, its values and errors."""
     context = workspace.summary_context(assessment)
     context["withdraw_form"] = ReasonForm()
-    return render(request, "vetting/assessments/detail.html", context)
+    context["invitation_form"] = invitation_form or InvitationForm(
+        vendor=assessment.product.vendor)
+    return render(request, "vetting/assessments/detail.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,7 @@ from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services import portal as portal_services
 from vetting.services.errors import ServiceError
 from vetting.views.access import get_assessment
+from vetting.views.assessments import render_summary
 
 
 def _get_invitation(user, assessment_id: int, invitation_id: int) -> Invitation:
@@ -21,30 +22,27 @@ def _get_invitation(user, assessment_id: int, invitation_id: int) -> Invitation:
                               pk=invitation_id, assessment_id=assessment_id)
 
 
-def _form_errors(form) -> str:
-    return " ".join(f"{form.fields[name].label if name in form.fields else ''}: {error}"
-                    .lstrip(": ") for name, errors in form.errors.items() for error in errors)
-
-
 @require_POST
 @role_required(*STAFF_ROLES)
 def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment(request.user, pk)
     form = InvitationForm(request.POST, vendor=assessment.product.vendor)
-    if not form.is_valid():
-        messages.error(request, "The invitation was not sent. " + _form_errors(form))
-        return redirect("assessment_detail", pk)
-    try:
-        issued = portal_services.invitation_send(
-            user=request.user, assessment=assessment, contact=form.cleaned_data["contact"],
-            expires_in_days=form.cleaned_data["expires_in_days"],
-            message=form.cleaned_data["message"])
-    except ServiceError as exc:
-        messages.error(request, f"The invitation was not sent: {exc.message}")
-    else:
-        contact = issued.invitation.contact
-        messages.success(request, f"Invitation e-mailed to {contact.name} <{contact.email}>.")
-    return redirect("assessment_detail", pk)
+    if form.is_valid():
+        try:
+            issued = portal_services.invitation_send(
+                user=request.user, assessment=assessment, contact=form.cleaned_data["contact"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+                message=form.cleaned_data["message"])
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            contact = issued.invitation.contact
+            messages.success(request, f"Invitation e-mailed to {contact.name} "
+                                      f"<{contact.email}>.")
+            return redirect("assessment_detail", pk)
+    # The page again, the form as filled in, each message next to its field.
+    messages.error(request, "The invitation was not sent: see the invitation form.")
+    return render_summary(request, assessment, status=400, invitation_form=form)
 
 
 @require_POST
