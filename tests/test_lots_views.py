@@ -57,6 +57,9 @@ def test_an_invalid_form_shows_the_errors_and_writes_nothing(client_for, practit
     response = post_lot(client_for(practitioner), decided.product, quantity=0)
     assert response.status_code == 400
     assert Lot.objects.count() == 0
+    # The chosen certificate is not kept by the browser: the field says to choose it again.
+    assert response.context["form"].errors["coa"] == [
+        "Nothing was recorded: choose the certificate of analysis again."]
 
 
 def test_a_non_document_coa_is_refused_next_to_the_field(client_for, practitioner, decided):
