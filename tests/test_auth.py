@@ -108,3 +108,14 @@ def test_behind_the_proxy_the_lock_out_counts_the_forwarded_address(client, prac
     response = client.post("/accounts/login/", {"username": "pia", "password": PASSWORD},
                            HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert response.status_code == 302
+
+
+def test_the_not_found_page_leads_staff_back_and_shows_others_nothing_more(client_for,
+                                                                            practitioner):
+    staff = client_for(practitioner).get("/assessments/999999/")
+    assert staff.status_code == 404
+    assert '<a href="/">Back to the dashboard</a>' in staff.content.decode()
+    vendor = client_for(None).get("/v/not-a-token/")
+    assert vendor.status_code == 404
+    assert "There is nothing here" in vendor.content.decode()
+    assert "Back to the dashboard" not in vendor.content.decode()

@@ -186,6 +186,6 @@ def test_due_lists_the_approvals_that_ended_the_first_ended_first(client_for, pr
     approval("suspended", -10)
     response = client_for(practitioner).get(URL + "?state=due")
     assert list(response.context["page"].object_list) == [ended_first, ended_last]
-    assert "the one that ended first first" in response.content.decode()
+    assert "the earliest ended first" in response.content.decode()
     assert '<option value="due" selected>Due for re-vetting</option>' in (
         response.content.decode())

@@ -270,8 +270,8 @@ MINE = "me"
 @role_required(*STAFF_ROLES)
 def assessment_list(request: HttpRequest) -> HttpResponse:
     """Every assessment of the installation, most recently changed first; filtered by owner
-    ("mine"), state (or every open state, or the approvals due for re-vetting, the one that
-    ended first first) and recommendation. The dashboard's counts link here."""
+    ("mine"), state (or every open state, or the approvals due for re-vetting, the earliest
+    ended first) and recommendation. The dashboard's counts link here."""
     owner = choice_param(request, "owner", [MINE])
     state = choice_param(request, "state", [OPEN, DUE, *AssessmentState.values])
     recommendation = choice_param(request, "recommendation", Recommendation.values)
