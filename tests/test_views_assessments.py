@@ -473,6 +473,17 @@ def test_audit_history_lists_the_entries(client_for, practitioner, assessment):
     content = client_for(practitioner).get(f"/assessments/{assessment.pk}/audit/").content
     assert b"Assessment 1 of Glow Exosome Serum started" in content
     assert b"Question 0.1 answered" in content
+    # Values as the trail keeps them, one 'key: value' per line, not as Python reprs.
+    assert b'<td class="audit-value">state: draft</td>' in content
+    assert b"{&#x27;" not in content
+
+
+def test_audit_values_read_as_key_and_value_lines():
+    from vetting.templatetags.vetting_tags import audit_value
+
+    assert audit_value({"state": "draft", "answer": {"route": "injection"}, "n": [1, 2]}) == (
+        'answer: {"route": "injection"}\nn: [1, 2]\nstate: draft')
+    assert (audit_value(None), audit_value("x"), audit_value(3)) == ("", "x", "3")
 
 
 def test_a_malformed_checklist_version_is_404_not_500(client_for, practitioner, product,

@@ -48,3 +48,19 @@ def answer_text(value, question) -> str:
         return " | ".join(f"#{n} {_row_text(question, row)}" for n, row in enumerate(value, 1))
     return _row_text(question, value)
 
+
+
+@register.filter
+def audit_value(value) -> str:
+    """An audit entry's before or after value, as 'key: value' lines in key order: a dict's
+    nested values and lists as JSON, the way the trail stores them."""
+    import json
+
+    def text(item) -> str:
+        return item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "\n".join(f"{key}: {text(value[key])}" for key in sorted(value))
+    return text(value)
