@@ -110,6 +110,16 @@ def test_review_page_shows_answers_evidence_findings_and_forms(client_for, revie
     assert "biological source: human MSC: adipose" in content
 
 
+def test_a_question_answered_by_its_document_alone_says_so(client_for, reviewer, good):
+    answered = set(good.answers.values_list("question_id", flat=True))
+    qid = next(q for d in good.documents.filter(is_current=True) for q in d.question_ids
+               if q not in answered)
+    content = client_for(reviewer).get(f"/review/{good.pk}/").content.decode()
+    block = content[content.index(f'id="q{qid.replace(".", "_")}"'):]
+    block = block[:block.index('class="review-q', 1)]
+    assert "Answered by the document below." in block and "No answer." not in block
+
+
 @pytest.mark.parametrize("role", OTHERS)
 def test_review_page_is_refused_to_other_roles(client_for, make_user, good, role):
     user = make_user(role) if role else make_user()
