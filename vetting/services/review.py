@@ -245,12 +245,21 @@ def reference_lot_spec(assessment: Assessment) -> tuple[dict[str, Any], dict[str
     if limit is not None:
         initial["endotoxin_limit"] = limit
     if particles:
-        initial["particle_min"], initial["particle_max"] = particles * 0.5, particles * 1.5
+        initial["particle_min"], initial["particle_max"] = (_round(particles * 0.5),
+                                                            _round(particles * 1.5))
     if mode:
-        initial["size_mode_min"], initial["size_mode_max"] = mode * 0.75, mode * 1.25
+        initial["size_mode_min"], initial["size_mode_max"] = (_round(mode * 0.75),
+                                                              _round(mode * 1.25))
     reference = {"particles": particles, "size_mode": mode, "endotoxin_limit": limit,
                  "sterility": sterility}
     return initial, reference
+
+
+def _round(value: float) -> int | float:
+    """A whole number as one ("10000000000", not "10000000000.0" in the form), else to
+    three significant digits: a starting point for the reviewer, not a measurement."""
+    value = float(f"{value:.3g}")
+    return int(value) if value.is_integer() else value
 
 
 def decisions_unlike_their_signatures() -> list[str]:
