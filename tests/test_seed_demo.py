@@ -67,7 +67,7 @@ def test_every_case_waiting_for_the_vendor_has_a_live_link_printed(settings, cap
     assert {a.state for a in waiting} >= {"awaiting_vendor", "information_requested"}
     for assessment in waiting:
         assert assessment.invitations.filter(revoked_at__isnull=True).exists(), assessment
-        [link] = [line.split(": ", 1)[1] for line in out.splitlines()
+        [link] = [line.split(": ", 1)[1].split()[0] for line in out.splitlines()
                   if line.startswith(f"  {assessment.product.name}: /v/")]
         assert client.get(link).status_code == 200  # the vendor's portal opens
     assert "Subject:" not in out  # the invitation e-mails are not printed

@@ -60,7 +60,9 @@ class Command(BaseCommand):
         if links:  # only when sent: a link's token is not stored, only its hash
             self.stdout.write("Vendor portal links (no account needed; valid 30 days):")
             for assessment, token in links:
-                self.stdout.write(f"  {assessment.product.name}: /v/{token}/")
+                assessment.refresh_from_db(fields=["state"])
+                self.stdout.write(f"  {assessment.product.name}: /v/{token}/  "
+                                  f"({assessment.get_state_display().lower()})")
 
     def _user(self, username: str, full_name: str, roles: list[str], password: str):
         first, _, last = full_name.rpartition(" ")
