@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_portal_services import reopen
-from vetting.models import AssessmentState, Invitation, Vendor, VendorContact
+from vetting.models import Assessment, AssessmentState, Invitation, Vendor, VendorContact
 from vetting.services import portal as portal_services
 
 S = AssessmentState
@@ -79,9 +79,21 @@ def test_a_contact_of_another_vendor_is_refused(client_for, practitioner, assess
     response = client.post(invite_url(assessment), {"contact": stranger.pk,
                                                     "expires_in_days": 30}, follow=True)
     assert "The invitation was not sent" in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
     assert Invitation.objects.count() == 0
     assessment.refresh_from_db()
     assert assessment.state == S.DRAFT
+
+
+def test_a_refusal_the_page_has_no_form_for_gives_its_reason_in_the_banner(
+        client_for, practitioner, assessment, contact):
+    Assessment.objects.filter(pk=assessment.pk).update(state="in_review")
+    response = client_for(practitioner).post(invite_url(assessment), {
+        "contact": contact.pk, "expires_in_days": 30})
+    assert response.status_code == 400
+    banner = response.content.decode().split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "You cannot invite the vendor: the assessment is in review." in banner
+    assert Invitation.objects.count() == 0
 
 
 def test_an_expiry_out_of_range_is_refused(client_for, practitioner, assessment, contact):

@@ -111,6 +111,19 @@ def test_replacing_keeps_the_previous_version(assessment, practitioner, pdf_uplo
         upload(assessment, practitioner, pdf_upload("v3.pdf"), replaces=first)
 
 
+def test_the_same_file_twice_for_one_question_is_refused(assessment, practitioner, settings,
+                                                         pdf_upload):
+    first = upload(assessment, practitioner, pdf_upload("CoA.pdf"))
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="CoA copy.pdf is already attached to question 4.1"):
+        upload(assessment, practitioner, pdf_upload("CoA copy.pdf"))
+    assert nothing_written(assessment, settings) == before
+    # The same bytes elsewhere, or as the replacement of the very document, are accepted.
+    assert upload(assessment, practitioner, pdf_upload("tox.pdf"), question_id="6.4",
+                  kind="toxicology").is_current
+    assert upload(assessment, practitioner, pdf_upload("CoA.pdf"), replaces=first).is_current
+
+
 def test_attaching_the_coa_removes_the_no_coa_finding(assessment, practitioner, pdf_upload):
     def coa_reds():
         return [f for f in services.assessment_evaluation(assessment).findings

@@ -296,6 +296,44 @@ def test_a_vendor_answer_can_name_the_document_uploaded_with_it(client_for, prac
     assert assessment.answers.get(question_id="1.4").source_document == donor
 
 
+def test_a_form_sent_again_does_not_store_its_file_twice(client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    data = {"q5_1__route": "through_the_ear", "upload": "q5_3"}
+    first = step_post(client, assessment, {**data, "file-q5_3-ind_letter": ind_letter()})
+    again = step_post(client, assessment, {**data, "file-q5_3-ind_letter": ind_letter()})
+    assert first.status_code == again.status_code == 200  # the answer still needs correcting
+    assert "IND letter.pdf is already attached to question 5.3" in again.content.decode()
+    assert assessment.documents.count() == 1
+
+
+def test_upload_without_a_file_says_so_and_saves_the_answers(client_for, practitioner,
+                                                             assessment):
+    response = step_post(client_for(practitioner), assessment, {
+        "q5_1__route": "intact_skin", "upload": "q5_3"}, follow=True)
+    assert "No file was chosen for question 5.3" in response.content.decode()
+    assert assessment.answers.filter(question_id="5.1").exists()
+    assert not assessment.documents.exists()
+
+
+def test_several_files_under_one_input_are_each_stored(client_for, practitioner, assessment):
+    step_post(client_for(practitioner), assessment, {"q5_1__route": "intact_skin", "save": "",
+              "file-q5_3-ind_letter": [ind_letter(name="a.pdf"),
+                                       ind_letter(PDF_BYTES + b"%2\n", name="b.pdf")]})
+    assert sorted(assessment.documents.values_list("original_name", flat=True)) == [
+        "a.pdf", "b.pdf"]
+
+
+def test_refused_answers_and_a_stored_file_are_told_apart(client_for, practitioner, assessment,
+                                                          document):
+    """The answers' refusal does not read as if the file were not stored either."""
+    response = step_post(client_for(practitioner), assessment, {
+        "q1_1__source": "plant", "upload": "q1_4",
+        "file-q1_4-donor_eligibility": ind_letter(name="donor.pdf")}, domain="1")
+    page = response.content.decode()
+    assert "The answers were not saved" in page and "donor.pdf uploaded" in page
+    assert "Nothing was saved" not in page
+
+
 def test_a_refused_file_says_why_and_keeps_the_saved_answers(client_for, practitioner,
                                                              assessment):
     response = step_post(client_for(practitioner), assessment, {

@@ -237,6 +237,11 @@ def _upload(assessment, question_id, kind, upload, info, user, vendor_label, rep
                                      or not replaces.is_current):
             raise InvalidInput("Only a current document of this assessment can be replaced.",
                                field="replaces")
+        # The same file twice (a form sent again by a reload) would be two documents.
+        same = assessment.documents.filter(is_current=True, kind=kind, sha256=info.sha256)
+        if any(question_id in d.question_ids for d in same if d != replaces):
+            raise InvalidInput(f"{info.name} is already attached to question {question_id}.",
+                               field="file")
         document = _store(assessment, question_id, kind, upload, info, actor, replaces, stored)
         assessment.expected_documents.filter(
             question_id=question_id, sha256=info.sha256

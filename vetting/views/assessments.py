@@ -133,7 +133,7 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
                     exc.question_id = question.id
                     raise
     except ServiceError as exc:
-        messages.error(request, "Nothing was saved: " + exc.message)
+        messages.error(request, "The answers were not saved: " + exc.message)
         return {getattr(exc, "question_id", ""): exc.message}
     return {}
 
@@ -144,17 +144,22 @@ def _store_chosen_files(request, assessment: Assessment, form: DomainForm) -> st
     come back to: the one whose Upload button was pressed, or the last one a file was
     chosen for."""
     questions = {prefix(q): q for q in form.questions}
-    anchor = None
-    for name, upload in request.FILES.items():
+    anchor, chosen = None, set()
+    for name, uploads in request.FILES.lists():
         match = FILE_INPUT.fullmatch(name)
         question = questions.get(match["anchor"]) if match else None
-        if question is None:
-            messages.error(request, f"{upload.name} was not stored: no question of this step "
-                                    "asks for it.")
-            continue
-        _upload_document(request, assessment, question.id, match["kind"], upload)
-        anchor = match["anchor"]
+        for upload in uploads:
+            if question is None:
+                messages.error(request, f"{upload.name} was not stored: no question of this "
+                                        "step asks for it.")
+                continue
+            _upload_document(request, assessment, question.id, match["kind"], upload)
+            anchor = match["anchor"]
+            chosen.add(anchor)
     pressed = request.POST.get("upload")
+    if pressed in questions and pressed not in chosen:
+        messages.warning(request, f"No file was chosen for question {questions[pressed].id}: "
+                                  "choose one, then press Upload.")
     return pressed if pressed in questions else anchor
 
 

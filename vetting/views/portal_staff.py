@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from vetting.forms.portal import InvitationForm, ReissueForm
-from vetting.models import Invitation
+from vetting.models import AssessmentState, Invitation
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services import portal as portal_services
+from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
 from vetting.views.access import get_assessment
 from vetting.views.assessments import render_summary
@@ -40,8 +41,13 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Invitation e-mailed to {contact.name} "
                                       f"<{contact.email}>.")
             return redirect("assessment_detail", pk)
-    # The page again, the form as filled in, each message next to its field.
-    messages.error(request, "The invitation was not sent: see the invitation form.")
+    # The page again, the form as filled in, each message next to its field; where the page
+    # no longer offers the form (no contact left, the vendor's turn over), in the banner.
+    offered = assessment.product.vendor.contacts.exists() and (
+        assessment.state == AssessmentState.DRAFT or vendor_may_write(assessment))
+    reasons = " ".join(message for errors in form.errors.values() for message in errors)
+    messages.error(request, "The invitation was not sent: "
+                   + ("see the invitation form." if offered else reasons))
     return render_summary(request, assessment, status=400, invitation_form=form)
 
 
