@@ -218,23 +218,6 @@ def test_step_query_count_does_not_grow_with_answers_and_documents(client_for, p
 
 # ------------------------------------------------------------------ evidence
 
-def test_upload_through_the_page(client_for, practitioner, assessment):
-    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
-        "question_id": "4.1", "kind": "coa", "next_domain": "4",
-        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
-    assert response["Location"] == f"/assessments/{assessment.pk}/steps/4/#q4_1"
-    assert assessment.documents.get().original_name == "CoA.pdf"
-
-
-def test_a_refused_upload_says_why_and_stores_nothing(client_for, practitioner, assessment):
-    before = state(assessment)
-    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
-        "question_id": "4.1", "kind": "coa", "next_domain": "4",
-        "file": SimpleUploadedFile("CoA.pdf", b"<html><script>x</script>")}, follow=True)
-    assert "not an accepted type" in response.content.decode()
-    assert state(assessment) == before
-
-
 # Files chosen on a step are stored when the step is saved, after its answers: choosing
 # and uploading a document never loses what was typed on the page.
 
@@ -334,6 +317,30 @@ def test_refused_answers_and_a_stored_file_are_told_apart(client_for, practition
     assert "Nothing was saved" not in page
 
 
+def test_a_document_is_replaced_on_its_step_and_the_old_version_kept(client_for, practitioner,
+                                                                    assessment, other):
+    client = client_for(practitioner)
+    step_post(client, assessment, {"save": "", "file-q5_3-ind_letter": ind_letter()})
+    old = assessment.documents.get()
+    assert f'name="replace-{old.pk}"' in client.get(
+        f"/assessments/{assessment.pk}/steps/5/").content.decode()
+    response = step_post(client, assessment, {"upload": "q5_3", f"replace-{old.pk}": ind_letter(
+        PDF_BYTES + b"%2\n", name="IND letter v2.pdf")})
+    assert response["Location"] == f"/assessments/{assessment.pk}/steps/5/#q5_3"
+    new = assessment.documents.get(is_current=True)
+    old.refresh_from_db()
+    assert (new.original_name, new.kind, new.replaces, old.is_current) == (
+        "IND letter v2.pdf", "ind_letter", old, False)
+    # Not through another step, nor another assessment's step.
+    for url_assessment, domain in ((assessment, "4"), (other, "5")):
+        before = state(assessment)
+        response = step_post(client, url_assessment, {
+            "save": "", f"replace-{new.pk}": ind_letter(PDF_BYTES + b"%3\n")},
+            domain=domain, follow=True)
+        assert "no question of this step asks for it" in response.content.decode()
+        assert state(assessment) == before and not other.documents.exists()
+
+
 def test_a_refused_file_says_why_and_keeps_the_saved_answers(client_for, practitioner,
                                                              assessment):
     response = step_post(client_for(practitioner), assessment, {
@@ -375,6 +382,18 @@ def test_a_file_on_a_step_is_refused_to_others(client_for, norole_user, assessme
     assert state(assessment) == before
 
 
+def test_a_file_on_a_step_is_refused_to_anonymous_and_the_old_upload_address_is_gone(
+        client, practitioner, client_for, assessment):
+    before = state(assessment)
+    response = step_post(client, assessment, {"upload": "q5_3",
+                                              "file-q5_3-ind_letter": ind_letter()})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
+        "question_id": "5.3", "kind": "ind_letter",
+        "file": ind_letter()}).status_code == 404  # uploads go with their step
+    assert state(assessment) == before
+
+
 def test_the_step_sends_its_files_with_its_answers(client_for, practitioner, assessment):
     page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/5/").content
     page = page.decode()
@@ -383,27 +402,6 @@ def test_the_step_sends_its_files_with_its_answers(client_for, practitioner, ass
     assert form, "the step form sends files"
     assert 'name="file-q5_3-ind_letter"' in form.group(0)
     assert 'name="upload" value="q5_3"' in form.group(0)
-
-
-def test_upload_is_refused_to_others_and_by_get(client_for, norole_user, practitioner,
-                                                assessment):
-    url = f"/assessments/{assessment.pk}/documents/"
-    before = state(assessment)
-    assert client_for(norole_user).post(url, {
-        "question_id": "4.1", "kind": "coa",
-        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)}).status_code == 403
-    assert client_for(practitioner).get(url).status_code == 405
-    assert state(assessment) == before
-
-
-def test_replacing_through_another_assessment_is_404(client_for, practitioner, assessment,
-                                                     other, document):
-    before = state(assessment)
-    response = client_for(practitioner).post(f"/assessments/{other.pk}/documents/", {
-        "question_id": "4.1", "kind": "coa", "replaces": document.pk,
-        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
-    assert response.status_code == 404
-    assert state(assessment) == before
 
 
 @pytest.mark.parametrize("role", STAFF)
@@ -530,14 +528,6 @@ def test_a_malformed_checklist_version_is_404_not_500(client_for, practitioner, 
                                              {"checklist_version": "abc"})
     assert response.status_code == 404
     assert not Assessment.objects.exists()
-
-
-def test_an_upload_with_a_strange_return_step_goes_to_the_first(client_for, practitioner,
-                                                                assessment):
-    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/documents/", {
-        "question_id": "4.1", "kind": "coa", "next_domain": "../admin",
-        "file": SimpleUploadedFile("CoA.pdf", PDF_BYTES)})
-    assert response["Location"] == f"/assessments/{assessment.pk}/steps/0/#q4_1"
 
 
 def test_the_vial_lot_is_open_to_the_clinic_without_vendor_documents(client_for, practitioner,

@@ -12,7 +12,6 @@ urlpatterns = [
          name="assessment_step"),
     path("assessments/<int:pk>/steps/<str:domain_id>/preview/", views.assessment_preview,
          name="assessment_preview"),
-    path("assessments/<int:pk>/documents/", views.evidence_upload, name="evidence_upload"),
     path("assessments/<int:pk>/documents/<int:document_id>/", views.evidence_download,
          name="evidence_download"),
     path("assessments/<int:pk>/export/", views.assessment_export, name="assessment_export"),

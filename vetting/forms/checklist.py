@@ -198,14 +198,6 @@ class DomainForm(forms.Form):
         return result
 
 
-class EvidenceUploadForm(forms.Form):
-    question_id = forms.CharField(max_length=20)
-    kind = forms.CharField(max_length=60)
-    replaces = forms.IntegerField(required=False)
-    file = forms.FileField(label="Document",
-                           help_text="PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx).")
-
-
 class DossierImportForm(forms.Form):
     file = forms.FileField(label="Dossier (JSON)",
                            help_text="A dossier file in the format of docs/dossier-format.md.")

@@ -18,7 +18,6 @@ from vetting.checklist import Severity, evaluate, parse_dossier
 from vetting.forms.checklist import (
     DomainForm,
     DossierImportForm,
-    EvidenceUploadForm,
     ReasonForm,
     prefix,
 )
@@ -33,7 +32,9 @@ from vetting.views.files import stored_file_response
 from . import workspace
 
 DOSSIER_MAX_BYTES = 5 * 1024 * 1024
-FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)")  # a step's file inputs
+# A step's file inputs: a new document of a kind its question asks for, or a new version
+# of a document already attached.
+FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)|replace-(?P<document>\d+)")
 
 
 @require_POST
@@ -105,7 +106,7 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
             messages.error(request, "Some answers need correcting: see the messages below.")
         # A chosen file is stored whether or not the answers could be saved: a vendor's
         # answer is entered from its document, which has to be uploaded first.
-        anchor = _store_chosen_files(request, assessment, form)
+        anchor = _store_chosen_files(request, assessment, form, documents)
         if form.is_valid() and not errors:
             return _after_save(request, assessment, domain_id, anchor)
         if request.FILES:  # the answers, as typed, may now name the document just stored
@@ -138,29 +139,44 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
     return {}
 
 
-def _store_chosen_files(request, assessment: Assessment, form: DomainForm) -> str | None:
-    """Store each file chosen on the step (input `file-<question>-<kind>`). Uploading is
-    part of saving the step, so nothing typed before it is lost. Returns the question to
-    come back to: the one whose Upload button was pressed, or the last one a file was
-    chosen for."""
+def _store_chosen_files(request, assessment: Assessment, form: DomainForm,
+                        documents) -> str | None:
+    """Store each file chosen on the step (inputs `file-<question>-<kind>`, and
+    `replace-<document>` for a new version of one). Uploading is part of saving the step,
+    so nothing typed before it is lost. Returns the question to come back to: the one whose
+    Upload button was pressed, or the last one a file was chosen for."""
     questions = {prefix(q): q for q in form.questions}
+    current = {str(d.pk): d for d in documents}
     anchor, chosen = None, set()
     for name, uploads in request.FILES.lists():
-        match = FILE_INPUT.fullmatch(name)
-        question = questions.get(match["anchor"]) if match else None
+        target = _file_target(name, questions, current)
         for upload in uploads:
-            if question is None:
+            if target is None:
                 messages.error(request, f"{upload.name} was not stored: no question of this "
                                         "step asks for it.")
                 continue
-            _upload_document(request, assessment, question.id, match["kind"], upload)
-            anchor = match["anchor"]
+            question, kind, replaces = target
+            _upload_document(request, assessment, question.id, kind, upload, replaces)
+            anchor = prefix(question)
             chosen.add(anchor)
     pressed = request.POST.get("upload")
     if pressed in questions and pressed not in chosen:
         messages.warning(request, f"No file was chosen for question {questions[pressed].id}: "
                                   "choose one, then press Upload.")
     return pressed if pressed in questions else anchor
+
+
+def _file_target(name: str, questions: dict, current: dict):
+    """(question, kind, document replaced or None) of a step's file input, or None."""
+    match = FILE_INPUT.fullmatch(name)
+    if match is None:
+        return None
+    if match["document"]:
+        document = current.get(match["document"])
+        here = [q for q in questions.values() if document and q.id in document.question_ids]
+        return (here[0], document.kind, document) if here else None
+    question = questions.get(match["anchor"])
+    return (question, match["kind"], None) if question else None
 
 
 def _upload_document(request, assessment: Assessment, question_id: str, kind: str, upload,
@@ -210,26 +226,6 @@ def assessment_preview(request: HttpRequest, pk: int, domain_id: str) -> JsonRes
     panel = render_to_string("vetting/assessments/_findings_panel.html",
                              workspace.panel_context(assessment, evaluation, domain_id))
     return JsonResponse({"not_applicable": list(evaluation.not_applicable), "panel": panel})
-
-
-@require_POST
-@role_required(*STAFF_ROLES)
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment(request.user, pk)
-    form = EvidenceUploadForm(request.POST, request.FILES)
-    domains = [d.id for d in assessment.checklist.domains]
-    back = request.POST.get("next_domain")
-    back = back if back in domains else domains[0]
-    if not form.is_valid():
-        messages.error(request, "Choose a file to upload.")
-        return redirect("assessment_step", pk, back)
-    replaces = None
-    if form.cleaned_data["replaces"]:
-        replaces = get_document(request.user, pk, form.cleaned_data["replaces"])
-    _upload_document(request, assessment, form.cleaned_data["question_id"],
-                     form.cleaned_data["kind"], form.cleaned_data["file"], replaces)
-    url = reverse("assessment_step", args=[pk, back])
-    return redirect(f"{url}#q{form.cleaned_data['question_id'].replace('.', '_')}")
 
 
 @require_GET

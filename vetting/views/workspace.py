@@ -7,7 +7,7 @@ from typing import Any
 
 from vetting import services
 from vetting.checklist import Evaluation, Severity
-from vetting.forms.checklist import DomainForm, EvidenceUploadForm, prefix
+from vetting.forms.checklist import DomainForm, prefix
 from vetting.models import Answer, Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
@@ -78,7 +78,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
     return {
         "assessment": assessment, "checklist": checklist, "domain": checklist.domain(domain_id),
         "form": form, "questions": questions, "progress": progress(assessment, evaluation),
-        "has_documents": bool(documents), "upload_form": EvidenceUploadForm(),
+        "has_documents": bool(documents),
         "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
         "previous_domain": ids[position - 1] if position else None,
         **panel_context(assessment, evaluation, domain_id),
