@@ -140,6 +140,16 @@ def test_a_vendor_answer_needs_the_vendor_document(client_for, practitioner, ass
     assert answer.source_document == document
 
 
+def test_a_vendor_answer_shows_the_document_it_was_entered_from(client_for, practitioner,
+                                                                 assessment, document):
+    client = client_for(practitioner)
+    client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(document.pk)})
+    form = client.get(f"/assessments/{assessment.pk}/steps/1/").context["form"]
+    assert form["q1_1__document"].value() == str(document.pk)
+    assert form["q1_2__document"].value() in (None, "")  # not entered from any document
+
+
 def test_vendor_questions_without_documents_cannot_be_cleared(client_for, practitioner,
                                                               assessment):
     services.assessment_invite(user=practitioner, assessment=assessment)

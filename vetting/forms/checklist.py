@@ -83,9 +83,12 @@ class DomainForm(forms.Form):
 
     def __init__(self, *args, checklist: Checklist, domain_id: str, stored: dict,
                  documents: list, editable: bool = True, only_by: str | None = None,
-                 carried: frozenset = frozenset(), **kwargs) -> None:
+                 carried: frozenset = frozenset(), sources: dict | None = None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.checklist = checklist
+        # The document each stored vendor answer was entered from, chosen again on the page.
+        self.sources = {qid: str(pk) for qid, pk in (sources or {}).items()}
         self.carried = carried  # question IDs whose answer was carried over, to confirm
         # only_by="vendor" (the vendor portal): only the vendor's questions and, within
         # them, only the vendor's fields; a hidden practitioner field keeps its stored value.
@@ -143,9 +146,12 @@ class DomainForm(forms.Form):
                 self.fields[name] = form_field(field)
                 self.initial[name] = initial_value(field, (value or {}).get(field.name))
         if question.by == "vendor" and self.only_by is None:
-            self.fields[f"{prefix(question)}__document"] = forms.ChoiceField(
+            name = f"{prefix(question)}__document"
+            self.fields[name] = forms.ChoiceField(
                 choices=document_choices, required=False, label="Entered from vendor document",
                 widget=forms.Select(attrs={"class": "form-select"}))
+            if self.sources.get(question.id) in {value for value, _ in document_choices}:
+                self.initial[name] = self.sources[question.id]
 
     def _names(self, question: Question) -> list[str]:
         start = prefix(question) + "__"

@@ -89,7 +89,9 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                           stored={a.question_id: a.value for a in answers},
                           documents=documents, editable=assessment.is_editable,
                           carried=frozenset(a.question_id for a in answers
-                                            if a.source == AnswerSource.CARRIED_OVER))
+                                            if a.source == AnswerSource.CARRIED_OVER),
+                          sources={a.question_id: a.source_document_id for a in answers
+                                   if a.source_document_id})
 
     form = domain_form(documents)
     errors: dict[str, str] = {}
