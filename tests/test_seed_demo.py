@@ -71,3 +71,15 @@ def test_every_case_waiting_for_the_vendor_has_a_live_link_printed(settings, cap
                   if line.startswith(f"  {assessment.product.name}: /v/")]
         assert client.get(link).status_code == 200  # the vendor's portal opens
     assert "Subject:" not in out  # the invitation e-mails are not printed
+
+
+def test_no_document_is_attached_twice(settings):
+    from collections import Counter
+
+    from vetting.models import EvidenceDocument
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    attached = Counter((d.assessment_id, d.kind, d.sha256, tuple(d.question_ids))
+                       for d in EvidenceDocument.objects.filter(is_current=True))
+    assert attached and max(attached.values()) == 1

@@ -80,8 +80,14 @@ class DemoBuilder:
         return assessment
 
     def attach_expected(self, assessment) -> None:
-        """Upload a stand-in PDF for each document the imported dossier listed."""
-        for expected in assessment.expected_documents.all():
+        """Upload a stand-in PDF for each document the imported dossier listed, once per
+        question and file: a dossier exported from a demo assessment lists both the
+        example's file and its stand-in, under the same name."""
+        done = set()
+        for expected in assessment.expected_documents.order_by("pk"):
+            if (expected.question_id, expected.name) in done:
+                continue
+            done.add((expected.question_id, expected.name))
             upload = SimpleUploadedFile(expected.name, demo_pdf(expected.name))
             services.evidence_upload(assessment=assessment, question_id=expected.question_id,
                                      kind=expected.kind, upload=upload, user=self.practitioner)
