@@ -51,6 +51,45 @@ def test_the_report_shows_product_decision_red_findings_and_signer(bad, tmp_path
     assert "there are no FDA-approved exosome products" in text
 
 
+def test_a_rejection_report_carries_no_validity_or_specification(checklist_version,
+                                                                  practitioner, reviewer,
+                                                                  tmp_path):
+    # The form prefills a validity and a specification for an approval; rejecting with them
+    # still filled in signs neither.
+    rejected = decided(practitioner, reviewer, "bad-product", outcome="rejected",
+                       approved_spec={"particle_min": 1e9, "particle_max": 3e9})
+    decision = rejected.decision
+    assert decision.valid_until is None and "particle_min" not in decision.approved_spec
+    text = pdf_text(report_bytes(issued(rejected)), tmp_path)
+    assert "Decision: Rejected" in text and "valid until" not in text
+    assert "Approved specification" not in text
+
+
+def test_the_running_header_prints_the_product_name_as_it_is(good, tmp_path):
+    from vetting.models import Product
+
+    Product.objects.filter(pk=good.product_id).update(name='Meridian MSC-EV "Gold" & Co\'s')
+    text = pdf_text(report_bytes(issued(good)), tmp_path)
+    assert text.count('Meridian MSC-EV "Gold" & Co\'s ·') >= 2  # on every page after the first
+    assert "u002D" not in text
+
+
+def test_a_long_unbroken_justification_stays_on_the_page(checklist_version, practitioner,
+                                                         reviewer, tmp_path):
+    word = "x" * 300
+    assessment = decided(practitioner, reviewer, outcome="rejected", justification=word)
+    text = "".join(pdf_text(report_bytes(issued(assessment)), tmp_path).split())
+    assert word in text  # wrapped across lines, every character printed
+
+
+@pytest.mark.parametrize("value, shown", [(1e10, "10,000,000,000"), (84.0, "84"), (0.5, "0.5"),
+                                          (0.25, "0.25"), (None, None), (12345.5, "12,345.5")])
+def test_specification_values_read_as_people_write_them(value, shown):
+    from vetting.templatetags.vetting_tags import plain_number
+
+    assert plain_number(value) == shown
+
+
 def test_the_signature_validates_and_the_file_verifies(good):
     report = issued(good)
     data = report_bytes(report)

@@ -145,6 +145,10 @@ def assessment_decide(
     """Decide and sign. Locks the answers and evidence; supersedes older decisions."""
     require_role(user, REVIEWER_ROLES, "decide and sign")
     justification, conditions = justification.strip(), conditions.strip()
+    if outcome == DecisionOutcome.REJECTED:
+        # A rejection has no validity, conditions or specification for later lots: the
+        # form may still hold what it prefilled for an approval. None of it is signed.
+        valid_until, conditions, approved_spec = None, "", None
     spec, spec_problems = _spec_problems(approved_spec)
     with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)

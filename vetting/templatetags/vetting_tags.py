@@ -64,3 +64,27 @@ def audit_value(value) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{key}: {text(value[key])}" for key in sorted(value))
     return text(value)
+
+
+@register.filter
+def css_string(value) -> str:
+    """Text for a double-quoted CSS string inside a <style> element (a PDF's running
+    header): CSS escapes for what CSS or HTML would read otherwise. (`escapejs` writes
+    JavaScript escapes such as \\u002D, which CSS prints as they are.)"""
+    from django.utils.safestring import mark_safe
+
+    special = set('\\"\'<>&')
+    text = "".join(f"\\{ord(ch):x} " if ch in special or ord(ch) < 0x20 or ord(ch) == 0x7F
+                   else ch for ch in str(value))
+    return mark_safe(text)  # noqa: S308 (every character HTML or CSS would read is escaped)
+
+
+@register.filter
+def plain_number(value):
+    """A measurement as people write it: 10,000,000,000 and 84, not 10000000000.0 and
+    84.0; None stays None (for default_if_none)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
