@@ -151,3 +151,37 @@ def test_the_clinics_carried_fields_stay_attributed_to_who_recorded_them(decided
     assert confirmed.source == "vendor"
     assert (confirmed.clinic_fields_by, confirmed.clinic_fields_at) == (practitioner,
                                                                         old.answered_at)
+
+
+def test_the_vendor_confirms_the_carried_answers_before_submitting(decided, practitioner,
+                                                                  client):
+    """The portal lists what is carried over, to confirm; submitting is refused until each
+    section holding such an answer is saved; then it goes through."""
+    from vetting.models import AnswerSource
+    from vetting.services.lifecycle import carried_to_confirm
+    from vetting.services.portal import invitation_send
+
+    new = revetting_start(user=practitioner, product=decided.product, invite=False)
+    contact = VendorContact.objects.create(vendor=new.product.vendor, name="Lee",
+                                           email="lee@v.example", is_primary=True)
+    token = invitation_send(user=practitioner, assessment=new, contact=contact).token
+    waiting = carried_to_confirm(new, by="vendor")
+    assert waiting
+    page = client.get(f"/v/{token}/submit/").content.decode()
+    assert "from the last assessment, to confirm" in page
+    response = client.post(f"/v/{token}/submit/")
+    assert response.status_code == 400
+    assert "Confirm or update the answers carried over" in response.content.decode()
+    new.refresh_from_db()
+    assert new.state == "awaiting_vendor" and not new.submissions.exists()
+    # Saving each section as shown confirms the answers in it.
+    for domain in sorted({new.checklist.question(q).domain_id for q in waiting}):
+        form = client.get(f"/v/{token}/steps/{domain}/").context["form"]
+        data = {name: value for name, value in form.initial.items() if value not in (None, "")}
+        assert client.post(f"/v/{token}/steps/{domain}/", data).status_code == 302
+    assert carried_to_confirm(new, by="vendor") == []
+    assert not new.answers.filter(source=AnswerSource.CARRIED_OVER,
+                                  question_id__in=waiting).exists()
+    assert client.post(f"/v/{token}/submit/").status_code == 302
+    new.refresh_from_db()
+    assert new.state == "vendor_submitted"

@@ -133,6 +133,11 @@ def assessment_vendor_submit(*, assessment: Assessment, vendor_label: str) -> Ve
         locked = lock_assessment(assessment)
         if not vendor_may_write(locked):
             raise InvalidState("You cannot submit: this assessment is not open to the vendor.")
+        unconfirmed = carried_to_confirm(locked, by="vendor")
+        if unconfirmed:
+            raise InvalidState(
+                "Confirm or update the answers carried over from the last assessment first: "
+                + ", ".join(unconfirmed) + " (open their sections, check them and save).")
         to_state = S.VENDOR_SUBMITTED if locked.state == S.AWAITING_VENDOR else S.IN_REVIEW
         changes = {} if to_state == S.VENDOR_SUBMITTED else {
             "information_requested_from": "", "information_request_message": ""}
@@ -178,14 +183,24 @@ def _no_missing_practitioner_questions(assessment: Assessment) -> None:
         )
     # A re-vetting starts from the last assessment's answers; each applicable one must be
     # confirmed (saved again by the practitioner, or by the vendor in the portal) first.
-    applicable = set(evaluation.applicable)
-    carried = [qid for qid in assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
-               .values_list("question_id", flat=True) if qid in applicable]
+    carried = carried_to_confirm(assessment, evaluation)
     if carried:
-        order = {q.id: n for n, q in enumerate(checklist.questions)}
         raise InvalidState(
             "Confirm or update the answers carried over from the previous assessment: "
-            + ", ".join(sorted(carried, key=order.get)) + ".")
+            + ", ".join(carried) + ".")
+
+
+def carried_to_confirm(assessment: Assessment, evaluation=None, *,
+                       by: str | None = None) -> list[str]:
+    """The applicable questions (of `by`'s, if given) whose answer was carried over from
+    the last assessment and not yet confirmed, in checklist order."""
+    checklist = assessment.checklist
+    evaluation = evaluation or assessment_evaluation(assessment)
+    applicable = set(evaluation.applicable)
+    carried = set(assessment.answers.filter(source=AnswerSource.CARRIED_OVER)
+                  .values_list("question_id", flat=True))
+    return [q.id for q in checklist.questions if q.id in carried and q.id in applicable
+            and (by is None or q.by == by)]
 
 
 def assessment_submit_for_review(*, user, assessment: Assessment) -> Assessment:

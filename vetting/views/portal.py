@@ -35,6 +35,7 @@ from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
 from vetting.services.evaluation import carried_over_ids, current_evidence, stored_answers
+from vetting.services.lifecycle import carried_to_confirm
 
 from . import workspace
 
@@ -107,9 +108,11 @@ def _document_labels(question, kinds) -> list[str]:
 
 
 def outstanding(assessment, evaluation: Evaluation) -> dict[str, list[dict[str, Any]]]:
-    """Per domain: the vendor's applicable questions unanswered or missing a document."""
+    """Per domain: the vendor's applicable questions unanswered, missing a document, or
+    answered in the last assessment and not yet confirmed (a re-vetting)."""
     checklist = assessment.checklist
     unanswered = {f.question_id for f in evaluation.findings if f.severity == Severity.MISSING}
+    to_confirm = set(carried_to_confirm(assessment, evaluation, by="vendor"))
     documents = {gap.question_id: gap.documents
                  for score in evaluation.scores for gap in score.gaps if gap.documents}
     applicable = set(evaluation.applicable)
@@ -118,10 +121,11 @@ def outstanding(assessment, evaluation: Evaluation) -> dict[str, list[dict[str, 
         if question.id not in applicable:
             continue
         missing_docs = _document_labels(question, documents.get(question.id, ()))
-        if question.id in unanswered or missing_docs:
+        if question.id in unanswered or missing_docs or question.id in to_confirm:
             result[question.domain_id].append({
                 "q": question, "anchor": prefix(question),
                 "unanswered": question.id in unanswered,
+                "to_confirm": question.id in to_confirm,
                 "documents": missing_docs})
     return result
 
@@ -314,8 +318,9 @@ def portal_submit(request: HttpRequest, invitation: Invitation, token: str) -> H
             return redirect("portal_done", token)
     evaluation = services.assessment_evaluation(assessment)
     rows = overview_rows(assessment, evaluation)
+    missing = [item for row in rows for item in row["todo"]]
     context = {**_base_context(invitation, token), "rows": rows, "error": error,
-               "missing": [item for row in rows for item in row["todo"]]}
+               "missing": missing, "to_confirm": any(item["to_confirm"] for item in missing)}
     return render(request, "vetting/portal/submit.html", context, status=400 if error else 200)
 
 
