@@ -176,7 +176,11 @@ def test_the_vendor_confirms_the_carried_answers_before_submitting(decided, prac
     assert new.state == "awaiting_vendor" and not new.submissions.exists()
     # Saving each section as shown confirms the answers in it.
     for domain in sorted({new.checklist.question(q).domain_id for q in waiting}):
-        form = client.get(f"/v/{token}/steps/{domain}/").context["form"]
+        step = client.get(f"/v/{token}/steps/{domain}/")
+        marked = [item["q"].id for item in step.context["questions"] if item["to_confirm"]]
+        assert marked and set(marked) <= set(waiting)
+        assert 'class="badge text-bg-warning">to confirm</span>' in step.content.decode()
+        form = step.context["form"]
         data = {name: value for name, value in form.initial.items() if value not in (None, "")}
         assert client.post(f"/v/{token}/steps/{domain}/", data).status_code == 302
     assert carried_to_confirm(new, by="vendor") == []

@@ -242,7 +242,7 @@ def step_context(invitation: Invitation, token: str, domain_id: str, form: Domai
         "fields": form.bound_fields(question), "documents": documents.get(question.id, []),
         "document_fields": question.documents, "error": errors.get(question.id),
         "upload_error": upload_error[1] if upload_error and upload_error[0] == question.id
-        else None,
+        else None, "to_confirm": question.id in form.carried,
     } for question in form.questions]
     ids = [d.id for d in vendor_domains(checklist)]
     position = ids.index(domain_id)
