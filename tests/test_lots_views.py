@@ -89,6 +89,36 @@ def test_an_unknown_product_or_lot_is_404(client_for, practitioner, reviewer, ch
     assert client_for(reviewer).post("/lots/999/release/", {}).status_code == 404
 
 
+def test_an_expired_held_lot_offers_no_release_and_says_why(client_for, reviewer, decided,
+                                                             practitioner, pdf_upload):
+    from datetime import timedelta
+
+    from vetting import services
+
+    lot = record(practitioner, decided.product, pdf_upload,
+                 expiry_date=services.clinic_today() - timedelta(days=1))
+    page = client_for(reviewer).get(f"/lots/{lot.pk}/").content.decode()
+    assert "It cannot be released: An expired lot cannot be released" in page
+    assert f'action="/lots/{lot.pk}/release/"' not in page
+    assert f'action="/lots/{lot.pk}/reject/"' in page  # rejecting it stays open
+
+
+def test_a_refused_release_says_why_once(client_for, reviewer, decided, practitioner,
+                                        pdf_upload):
+    from datetime import timedelta
+
+    from vetting import services
+
+    lot = record(practitioner, decided.product, pdf_upload,
+                 expiry_date=services.clinic_today() - timedelta(days=1))
+    response = client_for(reviewer).post(f"/lots/{lot.pk}/release/", {
+        "release-password": PASSWORD, "release-justification": "Retested: fine."})
+    assert response.status_code == 400
+    assert response.content.decode().count("An expired lot cannot be released") == 1
+    lot.refresh_from_db()
+    assert lot.status == "on_hold"
+
+
 def test_a_reviewer_releases_from_the_page(client_for, reviewer, held):
     client = client_for(reviewer)
     assert "Release the lot" in client.get(f"/lots/{held.pk}/").content.decode()

@@ -183,6 +183,16 @@ def _check_releasable(lot: Lot) -> None:
         raise InvalidState(f"The lot cannot be released: {blocking[0]}")
 
 
+def release_refusal(lot: Lot) -> str | None:
+    """Why this held lot cannot be released today (expired, another decision, a product
+    that may not be used), or None: the page then offers no release."""
+    try:
+        _check_releasable(lot)
+    except InvalidState as exc:
+        return exc.message
+    return None
+
+
 def lot_release(*, user, lot: Lot, password: str, justification: str) -> Lot:
     """A reviewer releases a held lot for use, saying why and re-entering the password."""
     require_role(user, REVIEWER_ROLES, "release held lots")

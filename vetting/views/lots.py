@@ -81,6 +81,7 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, status=200):
+    may_resolve = lot.status == "on_hold" and has_role(request.user, REVIEWER_ROLES)
     context = {
         "lot": lot, "product": lot.product,
         "rows": spec_rows(lot.decision.approved_spec, {
@@ -89,7 +90,8 @@ def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, s
             "particle_method_label": lot.get_particle_method_display()
             if lot.particle_method else ""}),
         "expired": lot.expiry_date < timezone.localdate(),
-        "may_resolve": lot.status == "on_hold" and has_role(request.user, REVIEWER_ROLES),
+        "may_resolve": may_resolve,
+        "release_refused": lot_services.release_refusal(lot) if may_resolve else None,
         "release_form": release_form or LotReleaseForm(prefix="release"),
         "reject_form": reject_form or LotRejectForm(prefix="reject"),
     }
