@@ -85,9 +85,20 @@ def test_bad_files_are_refused_and_nothing_is_stored(assessment, practitioner, s
 def test_oversize_files_are_refused(assessment, practitioner, settings, pdf_upload):
     settings.UPLOAD_MAX_BYTES = 1024
     before = nothing_written(assessment, settings)
-    with pytest.raises(InvalidInput, match="the limit is 1.0"):
+    with pytest.raises(InvalidInput, match="larger than the limit of 1.0"):
         upload(assessment, practitioner, pdf_upload(content=PDF_BYTES + b"x" * 2000))
     assert nothing_written(assessment, settings) == before
+
+
+def test_a_file_just_over_the_limit_says_so_in_bytes(assessment, practitioner, settings,
+                                                      pdf_upload):
+    settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    upload = pdf_upload("big.pdf", PDF_BYTES + b"0" * (settings.UPLOAD_MAX_BYTES + 30_000))
+    with pytest.raises(InvalidInput) as refused:
+        services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                 upload=upload, user=practitioner)
+    assert refused.value.message == (f"The file is {upload.size:,} bytes, larger than the "
+                                     "limit of 20,971,520 bytes.")
 
 
 def test_a_kind_the_question_does_not_ask_for_is_refused(assessment, practitioner, settings,

@@ -81,10 +81,11 @@ def inspect_upload(upload: UploadedFile) -> UploadInfo:
     if upload.size == 0:
         raise InvalidInput("The file is empty.", field="file")
     if upload.size > limit:
-        raise InvalidInput(
-            f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.",
-            field="file",
-        )
+        size, most = filesizeformat(upload.size), filesizeformat(limit)
+        if size == most:  # just over the limit: both round to the same figure
+            size, most = f"{upload.size:,} bytes", f"{limit:,} bytes"
+        raise InvalidInput(f"The file is {size}, larger than the limit of {most}.",
+                           field="file")
     content_type = detect_type(upload)
     if content_type is None:
         raise InvalidInput(
