@@ -229,7 +229,10 @@ def test_only_failed_or_queued_reports_are_retried(good, practitioner):
 def test_verify_by_identifier(good):
     report = issued(good)
     assert verify_identifier(report.identifier.lower()).valid
+    assert verify_identifier(report.identifier[4:]).valid  # typed without its prefix
+    assert verify_identifier(f" {report.identifier[:10]} {report.identifier[10:]} ").valid
     assert not verify_identifier("CVR-0000").valid
+    assert not verify_identifier("").valid
 
 
 def test_independent_tools_accept_the_signature_and_structure(good, tmp_path):

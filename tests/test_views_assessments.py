@@ -404,6 +404,13 @@ def test_a_file_on_a_step_is_refused_to_anonymous_and_the_old_upload_address_is_
     assert state(assessment) == before
 
 
+def test_a_document_is_named_by_its_kind_as_the_question_calls_it(client_for, practitioner,
+                                                                   assessment, document):
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/4/")
+    block = page.content.decode().split('id="q4_1"', 1)[1].split("</section>", 1)[0]
+    assert "CoA.pdf</a>" in block and "certificate of analysis ·" in block
+
+
 def test_the_step_sends_its_files_with_its_answers(client_for, practitioner, assessment):
     page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/5/").content
     page = page.decode()

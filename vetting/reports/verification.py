@@ -96,8 +96,10 @@ def verify_pdf(data: bytes) -> Verdict:
 
 
 def verify_identifier(identifier: str) -> Verdict:
-    report = Report.objects.filter(identifier=identifier.strip().upper(),
-                                   status=ReportStatus.READY).first()
+    identifier = "".join(identifier.split()).upper()
+    if not identifier.startswith("CVR-"):  # typed without its prefix
+        identifier = "CVR-" + identifier
+    report = Report.objects.filter(identifier=identifier, status=ReportStatus.READY).first()
     if report is None:
         return Verdict(False, "no report with this identifier was issued here")
     return Verdict(True, "issued by this installation", report)

@@ -88,3 +88,10 @@ def plain_number(value):
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+@register.filter
+def kind_label(kind: str, question) -> str:
+    """A document kind as its question names it ("certificate of analysis", not "coa")."""
+    labels = {field.kind: field.label for field in getattr(question, "documents", ())}
+    return labels.get(kind, str(kind).replace("_", " "))
