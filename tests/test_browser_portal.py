@@ -29,7 +29,7 @@ def log_in(page, username):
 
 def upload(page, anchor, kind, path):
     page.set_input_files(f"#file-{anchor}-{kind}", str(path))
-    page.click(f"button[form=upload-{anchor}-{kind}]")
+    page.locator(f"#{anchor}").get_by_role("button", name="Upload").click()
     page.wait_for_selector("text=Document uploaded.")
 
 
@@ -88,8 +88,10 @@ def test_invite_answer_upload_return_submit_request_information_resubmit(
     phone.wait_for_selector("text=Saved.")
     upload(phone, "q4_1", "coa", coa)
     phone.goto(link + "steps/2/")
+    phone.fill("[name=q2_2__issuing_body]", "MFDS")  # typed, not saved: the upload saves it
     upload(phone, "q2_2", "gmp_certificate", gmp)
     assert "GMP certificate.pdf" in phone.inner_text("#q2_2")
+    assert phone.input_value("[name=q2_2__issuing_body]") == "MFDS"
     phone.context.close()
 
     # The vendor comes back later (another browser), finds its answers, and submits.

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from tests.conftest import PDF_BYTES
 from tests.test_portal_services import reopen
 from vetting.models import (
     AssessmentState,
@@ -195,8 +196,7 @@ def test_a_token_reads_only_its_own_assessment(client, token, other, practitione
 def test_a_token_writes_only_its_own_assessment(client, token, assessment, other, pdf_upload):
     b, _ = other
     client.post(url(token, "steps", "1"), {"q1_1__source": "plant", "save": ""})
-    client.post(url(token, "documents"), {"question_id": "4.1", "kind": "coa", "domain": "4",
-                                          "file": pdf_upload()})
+    client.post(url(token, "steps", "4"), {"upload": "q4_1", "file-q4_1-coa": pdf_upload()})
     client.post(url(token, "submit"))
     assert assessment.answers.filter(question_id="1.1").exists()
     assert not b.answers.filter(question_id="1.1").exists()
@@ -271,7 +271,7 @@ def test_preview_returns_applicability_only(client, token):
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("put", ""), ("post", ""), ("delete", "steps/1/"), ("get", "documents/"),
+    ("put", ""), ("post", ""), ("delete", "steps/1/"),
     ("get", "steps/1/preview/"), ("put", "submit/"), ("post", "done/"),
 ])
 def test_wrong_methods_are_refused(client, token, assessment, method, path):
@@ -282,50 +282,77 @@ def test_wrong_methods_are_refused(client, token, assessment, method, path):
 
 # ------------------------------------------------------------------ documents
 
+def upload_on(client, token, domain, data):
+    return client.post(url(token, "steps", domain), data)
+
+
 def test_upload_stores_the_document(client, token, assessment, pdf_upload):
-    response = client.post(url(token, "documents"), {
-        "question_id": "4.1", "kind": "coa", "domain": "4", "file": pdf_upload("CoA lot 7.pdf")})
+    response = upload_on(client, token, "4", {"upload": "q4_1",
+                                              "file-q4_1-coa": pdf_upload("CoA lot 7.pdf")})
     assert response.status_code == 302
-    assert response["Location"] == url(token, "steps", "4") + "?uploaded=1#q4_1"
+    assert response["Location"] == url(token, "steps", "4") + "?saved=1&uploaded=1#q4_1"
     document = EvidenceDocument.objects.get(assessment=assessment)
     assert document.uploaded_by_vendor == "Vera Quality <vera@aurora.example>"
     page = client.get(response["Location"]).content.decode()
     assert "CoA lot 7.pdf" in page and "Document uploaded." in page
 
 
-def test_a_refused_upload_is_explained_next_to_its_question(client, token, pdf_upload):
-    response = client.post(url(token, "documents"), {
-        "question_id": "4.1", "kind": "coa", "domain": "4",
-        "file": pdf_upload("coa.pdf", b"MZ\x90\x00 not a pdf")})
+def test_an_upload_saves_the_answers_typed_before_it(client, token, assessment, pdf_upload):
+    response = upload_on(client, token, "4", {"q4_4__result": "pass", "upload": "q4_1",
+                                              "file-q4_1-coa": pdf_upload()})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="4.4").value == {"result": "pass"}
+    assert EvidenceDocument.objects.filter(assessment=assessment).count() == 1
+
+
+def test_a_file_is_stored_even_when_an_answer_needs_correcting(client, token, assessment,
+                                                               pdf_upload):
+    response = upload_on(client, token, "4", {"q4_4__result": "maybe", "upload": "q4_1",
+                                              "file-q4_1-coa": pdf_upload()})
     assert response.status_code == 400
-    assert "not an accepted type" in response.content.decode()
+    page = response.content.decode()
+    assert "Your answers were not saved" in page and "Document uploaded." in page
+    assert "Select a valid choice" in page
+    assert not assessment.answers.filter(question_id="4.4").exists()
+    assert EvidenceDocument.objects.filter(assessment=assessment).count() == 1
+
+
+def test_a_refused_upload_is_explained_next_to_its_question(client, token, pdf_upload):
+    response = upload_on(client, token, "4", {
+        "upload": "q4_1", "file-q4_1-coa": pdf_upload("coa.pdf", b"MZ\x90\x00 not a pdf")})
+    assert response.status_code == 400
+    page = response.content.decode()
+    card = page[page.index('id="q4_1"'):]
+    assert "coa.pdf was not stored" in card[:card.index("</section>")]
+    assert "not an accepted type" in card[:card.index("</section>")]
     assert EvidenceDocument.objects.count() == 0
 
 
-def test_the_vendor_cannot_upload_for_a_practitioner_question(client, token, assessment,
-                                                              pdf_upload):
-    response = client.post(url(token, "documents"), {
-        "question_id": "5.1", "kind": "coa", "domain": "4", "file": pdf_upload()})
+@pytest.mark.parametrize("name", ["file-q5_1-coa", "file-q4_1-coa_x", "file"])
+def test_the_vendor_cannot_upload_what_the_section_does_not_ask(client, token, assessment,
+                                                                pdf_upload, name):
+    response = upload_on(client, token, "4", {"save": "", name: pdf_upload()})
     assert response.status_code == 400
+    assert "was not stored" in response.content.decode()
     assert EvidenceDocument.objects.count() == 0
 
 
 def test_uploads_beyond_the_limit_are_refused_with_a_message(client, token, pdf_upload,
                                                               settings):
     settings.PORTAL_MAX_UPLOADS_PER_SUBMISSION = 1
-    data = {"question_id": "4.1", "kind": "coa", "domain": "4"}
-    assert client.post(url(token, "documents"), {**data, "file": pdf_upload()}).status_code == 302
-    response = client.post(url(token, "documents"), {**data, "file": pdf_upload("b.pdf")})
+    first = upload_on(client, token, "4", {"upload": "q4_1", "file-q4_1-coa": pdf_upload()})
+    assert first.status_code == 302
+    response = upload_on(client, token, "4", {
+        "upload": "q4_7", "file-q4_7-cold_chain": pdf_upload("b.pdf", PDF_BYTES + b"%2\n")})
     assert response.status_code == 400
     assert "the most one submission may hold" in response.content.decode()
     assert EvidenceDocument.objects.count() == 1
 
 
 def test_an_upload_without_a_file_is_refused(client, token):
-    response = client.post(url(token, "documents"), {"question_id": "4.1", "kind": "coa",
-                                                     "domain": "4"})
+    response = upload_on(client, token, "4", {"upload": "q4_1"})
     assert response.status_code == 400
-    assert "Choose a file" in response.content.decode()
+    assert "Choose a file, then press Upload." in response.content.decode()
     assert not EvidenceDocument.objects.exists()
 
 

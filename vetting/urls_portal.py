@@ -9,7 +9,6 @@ urlpatterns = [
     path("<str:token>/steps/<str:domain_id>/", views.portal_step, name="portal_step"),
     path("<str:token>/steps/<str:domain_id>/preview/", views.portal_preview,
          name="portal_preview"),
-    path("<str:token>/documents/", views.portal_upload, name="portal_upload"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
     path("<str:token>/done/", views.portal_done, name="portal_done"),
 ]

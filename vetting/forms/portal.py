@@ -24,10 +24,3 @@ class InvitationForm(forms.Form):
 
 class ReissueForm(forms.Form):
     expires_in_days = forms.IntegerField(min_value=1, max_value=MAX_EXPIRY_DAYS, initial=30)
-
-
-class PortalUploadForm(forms.Form):
-    question_id = forms.CharField(max_length=20)
-    kind = forms.CharField(max_length=60)
-    domain = forms.CharField(max_length=20)
-    file = forms.FileField(label="Document")

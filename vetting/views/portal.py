@@ -12,6 +12,7 @@ the session or a cookie, only on the token in the URL, which a forging site cann
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from functools import wraps
 from typing import Any
@@ -29,7 +30,6 @@ from clinic.client_ip import client_ip
 from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
 from vetting.forms.checklist import DomainForm, prefix
-from vetting.forms.portal import PortalUploadForm
 from vetting.models import Invitation
 from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
@@ -199,36 +199,80 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
         return _closed(request, invitation, token)
     form = _step_form(invitation, domain_id, request.POST if request.method == "POST" else None)
     errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            values = {q.id: form.question_value(q) for q in form.changed_questions()}
-            try:
-                portal_services.portal_answers_save(invitation=invitation, values=values)
-            except ServiceError as exc:
-                errors[exc.field or ""] = exc.message
-            else:
-                return _after_save(request, invitation, token, domain_id)
-        status = 400
-    context = step_context(invitation, token, domain_id, form, errors)
     if request.method == "GET":
+        context = step_context(invitation, token, domain_id, form, errors)
         context["saved"] = "saved" in request.GET
         context["uploaded"] = "uploaded" in request.GET
-    return render(request, "vetting/portal/step.html", context, status=status)
+        return render(request, "vetting/portal/step.html", context)
+    saved = False
+    if form.is_valid():
+        values = {q.id: form.question_value(q) for q in form.changed_questions()}
+        try:
+            portal_services.portal_answers_save(invitation=invitation, values=values)
+        except ServiceError as exc:
+            errors[exc.field or ""] = exc.message
+        else:
+            saved = True
+    # The files chosen on the section go with it, whether or not its answers could be saved
+    # (uploading never loses what was typed on the page).
+    stored, upload_errors = _store_chosen_files(request, invitation, form)
+    if saved and not upload_errors:
+        pressed = request.POST.get("upload")
+        return _after_save(request, invitation, token, domain_id, uploaded=bool(stored),
+                           anchor=pressed if pressed in {prefix(q) for q in form.questions}
+                           else None)
+    if stored:  # the answers as typed, over what is now stored
+        form = _step_form(invitation, domain_id, request.POST)
+        form.is_valid()
+    context = step_context(invitation, token, domain_id, form, errors,
+                           upload_errors=upload_errors)
+    context["saved"], context["uploaded"] = saved, bool(stored)
+    return render(request, "vetting/portal/step.html", context, status=400)
 
 
-def _after_save(request, invitation: Invitation, token: str, domain_id: str) -> HttpResponse:
+FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)")  # a section's file inputs
+
+
+def _store_chosen_files(request, invitation: Invitation,
+                        form: DomainForm) -> tuple[list, dict[str, str]]:
+    """Store each file chosen on the section (input `file-<question>-<kind>`): the stored
+    documents, and a message for each question whose file was refused."""
+    questions = {prefix(q): q for q in form.questions}
+    stored, refused = [], {}
+    for name, uploads in request.FILES.lists():
+        match = FILE_INPUT.fullmatch(name)
+        question = questions.get(match["anchor"]) if match else None
+        for upload in uploads:
+            if question is None:
+                refused[""] = f"{upload.name} was not stored: no question here asks for it."
+                continue
+            try:
+                stored.append(portal_services.portal_upload(
+                    invitation=invitation, question_id=question.id, kind=match["kind"],
+                    upload=upload))
+            except ServiceError as exc:
+                refused[question.id] = f"{upload.name} was not stored: {exc.message}"
+    pressed = request.POST.get("upload")
+    if pressed in questions and not request.FILES:
+        refused[questions[pressed].id] = "Choose a file, then press Upload."
+    return stored, refused
+
+
+def _after_save(request, invitation: Invitation, token: str, domain_id: str, *,
+                uploaded: bool = False, anchor: str | None = None) -> HttpResponse:
+    done = "?saved=1" + ("&uploaded=1" if uploaded else "")
     if "save_next" in request.POST:
         ids = [d.id for d in vendor_domains(invitation.assessment.checklist)]
         position = ids.index(domain_id)
         if position + 1 < len(ids):
-            return redirect(reverse("portal_step", args=[token, ids[position + 1]]) + "?saved=1")
+            return redirect(reverse("portal_step", args=[token, ids[position + 1]]) + done)
         return redirect(reverse("portal_submit", args=[token]))
-    return redirect(reverse("portal_step", args=[token, domain_id]) + "?saved=1")
+    return redirect(reverse("portal_step", args=[token, domain_id]) + done
+                    + (f"#{anchor}" if anchor else ""))
 
 
 def step_context(invitation: Invitation, token: str, domain_id: str, form: DomainForm,
-                 errors: dict[str, str], upload_error: tuple[str, str] | None = None) -> dict:
+                 errors: dict[str, str], upload_errors: dict[str, str] | None = None) -> dict:
     assessment = invitation.assessment
     checklist = assessment.checklist
     evaluation = services.assessment_evaluation(assessment)
@@ -241,14 +285,15 @@ def step_context(invitation: Invitation, token: str, domain_id: str, form: Domai
         "q": question, "anchor": prefix(question), "na": question.id in not_applicable,
         "fields": form.bound_fields(question), "documents": documents.get(question.id, []),
         "document_fields": question.documents, "error": errors.get(question.id),
-        "upload_error": upload_error[1] if upload_error and upload_error[0] == question.id
-        else None, "to_confirm": question.id in form.carried,
+        "upload_error": (upload_errors or {}).get(question.id),
+        "to_confirm": question.id in form.carried,
     } for question in form.questions]
     ids = [d.id for d in vendor_domains(checklist)]
     position = ids.index(domain_id)
     return {**_base_context(invitation, token), "domain": checklist.domain(domain_id),
             "form": form, "questions": questions, "errors": errors,
-            "other_error": errors.get(""), "rows": overview_rows(assessment, evaluation),
+            "other_error": errors.get("") or (upload_errors or {}).get(""),
+            "rows": overview_rows(assessment, evaluation),
             "position": position + 1, "count": len(ids),
             "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
             "previous_domain": ids[position - 1] if position else None,
@@ -270,37 +315,6 @@ def portal_preview(request: HttpRequest, invitation: Invitation, token: str,
     evaluation = evaluate(checklist, typed.answers, current_evidence(assessment),
                           on_date=services.clinic_today())
     return JsonResponse({"not_applicable": list(evaluation.not_applicable)})
-
-
-@portal_view(["POST"])
-def portal_upload(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    form = PortalUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        domain_id = request.POST.get("domain", "")
-        _check_domain(invitation, domain_id)
-        return _upload_failed(request, invitation, token, domain_id,
-                              request.POST.get("question_id", ""), "Choose a file to upload.")
-    data = form.cleaned_data
-    _check_domain(invitation, data["domain"])
-    if not vendor_may_write(invitation.assessment):
-        return _closed(request, invitation, token)
-    try:
-        portal_services.portal_upload(invitation=invitation, question_id=data["question_id"],
-                                      kind=data["kind"], upload=data["file"])
-    except ServiceError as exc:
-        return _upload_failed(request, invitation, token, data["domain"], data["question_id"],
-                              f"The document was not stored: {exc.message}")
-    url = reverse("portal_step", args=[token, data["domain"]])
-    return redirect(f"{url}?uploaded=1#q{data['question_id'].replace('.', '_')}")
-
-
-def _upload_failed(request, invitation, token, domain_id, question_id, message) -> HttpResponse:
-    form = _step_form(invitation, domain_id)
-    context = step_context(invitation, token, domain_id, form, {},
-                           upload_error=(question_id, message))
-    if not any(item["upload_error"] for item in context["questions"]):
-        context["other_error"] = message
-    return render(request, "vetting/portal/step.html", context, status=400)
 
 
 @portal_view(["GET", "POST"])
