@@ -98,7 +98,7 @@ def test_an_expired_held_lot_offers_no_release_and_says_why(client_for, reviewer
     lot = record(practitioner, decided.product, pdf_upload,
                  expiry_date=services.clinic_today() - timedelta(days=1))
     page = client_for(reviewer).get(f"/lots/{lot.pk}/").content.decode()
-    assert "It cannot be released: An expired lot cannot be released" in page
+    assert '<p class="mb-0" id="release-refused">An expired lot cannot be released' in page
     assert f'action="/lots/{lot.pk}/release/"' not in page
     assert f'action="/lots/{lot.pk}/reject/"' in page  # rejecting it stays open
 

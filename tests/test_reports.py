@@ -83,7 +83,9 @@ def test_a_long_unbroken_justification_stays_on_the_page(checklist_version, prac
 
 
 @pytest.mark.parametrize("value, shown", [(1e10, "10,000,000,000"), (84.0, "84"), (0.5, "0.5"),
-                                          (0.25, "0.25"), (None, None), (12345.5, "12,345.5")])
+                                          (0.25, "0.25"), (None, None), (12345.5, "12,345.5"),
+                                          (0.1234567, "0.1234567"), (1e-05, "0.00001"),
+                                          (2500000.75, "2,500,000.75")])
 def test_specification_values_read_as_people_write_them(value, shown):
     from vetting.templatetags.vetting_tags import plain_number
 
@@ -231,6 +233,7 @@ def test_verify_by_identifier(good):
     assert verify_identifier(report.identifier.lower()).valid
     assert verify_identifier(report.identifier[4:]).valid  # typed without its prefix
     assert verify_identifier(f" {report.identifier[:10]} {report.identifier[10:]} ").valid
+    assert verify_identifier("cvr " + report.identifier[4:]).valid
     assert not verify_identifier("CVR-0000").valid
     assert not verify_identifier("").valid
 

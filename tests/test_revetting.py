@@ -189,3 +189,25 @@ def test_the_vendor_confirms_the_carried_answers_before_submitting(decided, prac
     assert client.post(f"/v/{token}/submit/").status_code == 302
     new.refresh_from_db()
     assert new.state == "vendor_submitted"
+
+
+def test_a_section_saved_with_a_refused_upload_shows_its_answers_confirmed(decided,
+                                                                         practitioner,
+                                                                         client):
+    from vetting.services.lifecycle import carried_to_confirm
+    from vetting.services.portal import invitation_send
+
+    new = revetting_start(user=practitioner, product=decided.product, invite=False)
+    contact = VendorContact.objects.create(vendor=new.product.vendor, name="Lee",
+                                           email="lee@v.example", is_primary=True)
+    token = invitation_send(user=practitioner, assessment=new, contact=contact).token
+    domain = new.checklist.question(carried_to_confirm(new, by="vendor")[0]).domain_id
+    step = client.get(f"/v/{token}/steps/{domain}/")
+    anchor = next(item["anchor"] for item in step.context["questions"]
+                  if item["document_fields"])
+    data = {k: v for k, v in step.context["form"].initial.items() if v not in (None, "")}
+    response = client.post(f"/v/{token}/steps/{domain}/", {**data, "upload": anchor})
+    assert response.status_code == 400  # Upload pressed without a file: said so ...
+    page = response.content.decode()
+    assert "Choose a file, then press Upload." in page and "Saved." in page
+    assert "to confirm</span>" not in page  # ... and what was saved shows confirmed

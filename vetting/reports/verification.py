@@ -96,9 +96,9 @@ def verify_pdf(data: bytes) -> Verdict:
 
 
 def verify_identifier(identifier: str) -> Verdict:
+    # As typed: any case, spaces, with or without its "CVR-" prefix (or "CVR " for it).
     identifier = "".join(identifier.split()).upper()
-    if not identifier.startswith("CVR-"):  # typed without its prefix
-        identifier = "CVR-" + identifier
+    identifier = "CVR-" + identifier.removeprefix("CVR").removeprefix("-")
     report = Report.objects.filter(identifier=identifier, status=ReportStatus.READY).first()
     if report is None:
         return Verdict(False, "no report with this identifier was issued here")

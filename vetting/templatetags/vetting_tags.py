@@ -83,11 +83,13 @@ def css_string(value) -> str:
 def plain_number(value):
     """A measurement as people write it: 10,000,000,000 and 84, not 10000000000.0 and
     84.0; None stays None (for default_if_none)."""
+    from decimal import Decimal
+
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return value
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return format(Decimal(repr(value)), ",f")  # exactly what was signed, never rounded
 
 
 @register.filter

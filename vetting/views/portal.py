@@ -221,7 +221,7 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
         return _after_save(request, invitation, token, domain_id, uploaded=bool(stored),
                            anchor=pressed if pressed in {prefix(q) for q in form.questions}
                            else None)
-    if stored:  # the answers as typed, over what is now stored
+    if saved or stored:  # the answers as typed, over what is now stored and confirmed
         form = _step_form(invitation, domain_id, request.POST)
         form.is_valid()
     context = step_context(invitation, token, domain_id, form, errors,
@@ -251,7 +251,9 @@ def _store_chosen_files(request, invitation: Invitation,
                     invitation=invitation, question_id=question.id, kind=match["kind"],
                     upload=upload))
             except ServiceError as exc:
-                refused[question.id] = f"{upload.name} was not stored: {exc.message}"
+                message = f"{upload.name} was not stored: {exc.message}"
+                refused[question.id] = " ".join(filter(None, [refused.get(question.id),
+                                                              message]))
     pressed = request.POST.get("upload")
     if pressed in questions and not request.FILES:
         refused[questions[pressed].id] = "Choose a file, then press Upload."
@@ -260,15 +262,15 @@ def _store_chosen_files(request, invitation: Invitation,
 
 def _after_save(request, invitation: Invitation, token: str, domain_id: str, *,
                 uploaded: bool = False, anchor: str | None = None) -> HttpResponse:
-    done = "?saved=1" + ("&uploaded=1" if uploaded else "")
     if "save_next" in request.POST:
         ids = [d.id for d in vendor_domains(invitation.assessment.checklist)]
         position = ids.index(domain_id)
         if position + 1 < len(ids):
-            return redirect(reverse("portal_step", args=[token, ids[position + 1]]) + done)
+            return redirect(reverse("portal_step", args=[token, ids[position + 1]]) + "?saved=1")
         return redirect(reverse("portal_submit", args=[token]))
-    return redirect(reverse("portal_step", args=[token, domain_id]) + done
-                    + (f"#{anchor}" if anchor else ""))
+    # "Document uploaded." where the document is: on this section, at its question.
+    return redirect(reverse("portal_step", args=[token, domain_id]) + "?saved=1"
+                    + ("&uploaded=1" if uploaded else "") + (f"#{anchor}" if anchor else ""))
 
 
 def step_context(invitation: Invitation, token: str, domain_id: str, form: DomainForm,
