@@ -6,8 +6,10 @@ import subprocess
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import PASSWORD
 from tests.reports import decided, issued, pdf_text, report_bytes, tool
-from vetting.models import AuditEntry, Report, SigningCertificate
+from vetting import services
+from vetting.models import Answer, AuditEntry, Report, SigningCertificate
 from vetting.reports import signing
 from vetting.reports.verification import verify_identifier, verify_pdf
 from vetting.services import reports as report_services
@@ -74,12 +76,19 @@ def test_the_running_header_prints_the_product_name_as_it_is(good, tmp_path):
     assert "u002D" not in text
 
 
-def test_a_long_unbroken_justification_stays_on_the_page(checklist_version, practitioner,
-                                                         reviewer, tmp_path):
-    word = "x" * 300
-    assessment = decided(practitioner, reviewer, outcome="rejected", justification=word)
+def test_a_long_unbroken_justification_or_answer_stays_on_the_page(checklist_version,
+                                                                   practitioner, reviewer,
+                                                                   tmp_path):
+    from tests.test_services_review import in_review
+
+    word, answer = "x" * 300, "y" * 300
+    assessment = in_review("bad-product", practitioner, attach=False)
+    Answer.objects.filter(assessment=assessment, question_id="1.2").update(
+        value={"inci_name": answer})
+    services.assessment_decide(user=reviewer, assessment=assessment, outcome="rejected",
+                               password=PASSWORD, justification=word)
     text = "".join(pdf_text(report_bytes(issued(assessment)), tmp_path).split())
-    assert word in text  # wrapped across lines, every character printed
+    assert word in text and answer in text  # wrapped across lines, every character printed
 
 
 @pytest.mark.parametrize("value, shown", [(1e10, "10,000,000,000"), (84.0, "84"), (0.5, "0.5"),
@@ -90,6 +99,25 @@ def test_specification_values_read_as_people_write_them(value, shown):
     from vetting.templatetags.vetting_tags import plain_number
 
     assert plain_number(value) == shown
+
+
+def test_the_evidence_inventory_names_kinds_and_sizes_as_people_read_them(good):
+    from vetting.reports.pdf import report_html
+
+    html = report_html(issued(good))
+    inventory = html[html.index("<h2>Evidence inventory</h2>"):]
+    inventory = inventory[:inventory.index("</table>")]
+    assert "<td>certificate of analysis</td>" in inventory
+    assert "<td>coa</td>" not in inventory
+    assert "\xa0bytes</td>" in inventory or "KB</td>" in inventory
+
+
+def test_a_specification_item_not_set_reads_as_a_dash(checklist_version, practitioner,
+                                                      reviewer):
+    from vetting.reports.pdf import report_html
+
+    html = report_html(issued(decided(practitioner, reviewer, approved_spec={})))
+    assert '<td style="width:60mm">Endotoxin limit</td><td>—</td>' in html
 
 
 def test_the_signature_validates_and_the_file_verifies(good):

@@ -93,7 +93,10 @@ def plain_number(value):
 
 
 @register.filter
-def kind_label(kind: str, question) -> str:
-    """A document kind as its question names it ("certificate of analysis", not "coa")."""
-    labels = {field.kind: field.label for field in getattr(question, "documents", ())}
+def kind_label(kind: str, where) -> str:
+    """A document kind as the checklist names it ("certificate of analysis", not "coa"):
+    `where` is its question, or the whole checklist."""
+    questions = getattr(where, "questions", None) or [where]
+    labels = {field.kind: field.label for question in questions
+              for field in getattr(question, "documents", ())}
     return labels.get(kind, str(kind).replace("_", " "))
