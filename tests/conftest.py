@@ -172,6 +172,17 @@ def assessment(checklist_version, product, practitioner):
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def count_queries(client, url: str) -> int:
+    """The SQL queries one GET of a page makes (it must answer 200): for the tests that a
+    page's queries do not grow with the records it lists."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
 @pytest.fixture
 def pdf_upload():
     """A factory of small valid-looking PDF uploads."""

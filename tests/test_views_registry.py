@@ -5,11 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import count_queries
 from vetting.models import (
     Assessment,
     AuditEntry,
@@ -599,12 +598,6 @@ def build_register(n: int, checklist_version, user, *, start: int = 0,
                                 meaning="approved", content_sha256="0" * 64)
         Assessment.objects.create(product=product, checklist_version=checklist_version,
                                   number=2, created_by=user, state="draft")
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("url", ["/vendors/", "/products/", "/products/?standing=draft"])

@@ -8,6 +8,7 @@ entered from. Forms only clean; the services validate again and write.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,12 @@ YN_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 
 def prefix(question: Question) -> str:
     return "q" + question.id.replace(".", "_")
+
+
+# The file inputs of a checklist page, sent with its answers: `file-<prefix>-<kind>`, a new
+# document of a kind the question asks for; `replace-<document id>`, a new version of one
+# (on the clinic's step only).
+FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)|replace-(?P<document>\d+)")
 
 
 def field_name(question: Question, field: Field, row: int | None = None) -> str:

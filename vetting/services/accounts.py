@@ -39,6 +39,12 @@ def _added_and_removed(before: list[str], after: list[str]) -> tuple[list[str], 
     return sorted(set(after) - set(before)), sorted(set(before) - set(after))
 
 
+def _permission_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    added, removed = _added_and_removed(before["permissions"], after["permissions"])
+    return ([f"permission given: {', '.join(added)}"] if added else []) + (
+        [f"permission taken away: {', '.join(removed)}"] if removed else [])
+
+
 def account_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
     """The changes between two account states, in words."""
     if before is None:
@@ -55,11 +61,7 @@ def account_changes(before: dict[str, Any] | None, after: dict[str, Any] | None)
         others = [name for name in names if name not in Role.values]
         changes += [f"{words}: {', '.join(group)}" for words, group in
                     ((role_words, roles), (group_words, others)) if group]
-    added, removed = _added_and_removed(before["permissions"], after["permissions"])
-    if added:
-        changes.append("permission given: " + ", ".join(added))
-    if removed:
-        changes.append("permission taken away: " + ", ".join(removed))
+    changes += _permission_changes(before, after)
     for flag, off, on in FLAGS:
         if before[flag] != after[flag]:
             changes.append(on if after[flag] else off)
@@ -107,11 +109,7 @@ def group_change_record(*, actor_user, group, before: dict[str, Any] | None,
         changes = [f"deleted (members: {', '.join(before['members']) or 'none'})"]
     else:
         changes = [f"renamed from {before['name']}"] if before["name"] != after["name"] else []
-        added, removed = _added_and_removed(before["permissions"], after["permissions"])
-        if added:
-            changes.append("permission given: " + ", ".join(added))
-        if removed:
-            changes.append("permission taken away: " + ", ".join(removed))
+        changes += _permission_changes(before, after)
     if not changes:
         return False
     audit_record(actor=Actor.for_user(actor_user), event=AuditEvent.RECORD_CHANGE, obj=group,

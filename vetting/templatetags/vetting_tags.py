@@ -1,5 +1,9 @@
+import json
+from decimal import Decimal
+
 from django import template
 from django.template.defaultfilters import filesizeformat
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -54,8 +58,6 @@ def answer_text(value, question) -> str:
 def audit_value(value) -> str:
     """An audit entry's before or after value, as 'key: value' lines in key order: a dict's
     nested values and lists as JSON, the way the trail stores them."""
-    import json
-
     def text(item) -> str:
         return item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
 
@@ -71,8 +73,6 @@ def css_string(value) -> str:
     """Text for a double-quoted CSS string inside a <style> element (a PDF's running
     header): CSS escapes for what CSS or HTML would read otherwise. (`escapejs` writes
     JavaScript escapes such as \\u002D, which CSS prints as they are.)"""
-    from django.utils.safestring import mark_safe
-
     special = set('\\"\'<>&')
     text = "".join(f"\\{ord(ch):x} " if ch in special or ord(ch) < 0x20 or ord(ch) == 0x7F
                    else ch for ch in str(value))
@@ -82,9 +82,7 @@ def css_string(value) -> str:
 @register.filter
 def plain_number(value):
     """A measurement as people write it: 10,000,000,000 and 84, not 10000000000.0 and
-    84.0; None stays None (for default_if_none)."""
-    from decimal import Decimal
-
+    84.0; None stays None (the template's `default` then writes a dash)."""
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return value
     if float(value).is_integer():

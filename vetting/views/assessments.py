@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from django.contrib import messages
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vetting import services
 from vetting.checklist import Severity, evaluate, parse_dossier
 from vetting.forms.checklist import (
+    FILE_INPUT,
     DomainForm,
     DossierImportForm,
     ReasonForm,
@@ -32,9 +32,6 @@ from vetting.views.files import stored_file_response
 from . import workspace
 
 DOSSIER_MAX_BYTES = 5 * 1024 * 1024
-# A step's file inputs: a new document of a kind its question asks for, or a new version
-# of a document already attached.
-FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)|replace-(?P<document>\d+)")
 
 
 @require_POST

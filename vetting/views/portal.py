@@ -12,7 +12,6 @@ the session or a cookie, only on the token in the URL, which a forging site cann
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from functools import wraps
 from typing import Any
@@ -29,7 +28,7 @@ from django_ratelimit.core import is_ratelimited
 from clinic.client_ip import client_ip
 from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
-from vetting.forms.checklist import DomainForm, prefix
+from vetting.forms.checklist import FILE_INPUT, DomainForm, prefix
 from vetting.models import Invitation
 from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
@@ -228,9 +227,6 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
                            upload_errors=upload_errors)
     context["saved"], context["uploaded"] = saved, bool(stored)
     return render(request, "vetting/portal/step.html", context, status=400)
-
-
-FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)")  # a section's file inputs
 
 
 def _store_chosen_files(request, invitation: Invitation,
