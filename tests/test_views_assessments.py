@@ -102,6 +102,16 @@ def test_the_summary_shows_recommendation_findings_and_chart(client_for, practit
     assert "<svg" in content and "Reporting completeness (0-5)" in content
 
 
+def test_the_summary_links_each_missing_question_to_its_card(client_for, practitioner,
+                                                            assessment):
+    content = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    missing = re.search(r"<strong>Missing:</strong> (.*?)</p>", content).group(1)
+    links = re.findall(r'<a href="([^"]+)">([0-9.]+)</a>', missing)
+    assert links and all(href == f"/assessments/{assessment.pk}/steps/{qid.split('.')[0]}/"
+                         f"#q{qid.replace('.', '_')}" for href, qid in links)
+    assert "; " in missing and "<" not in re.sub(r"<a [^>]+>[0-9.]+</a>", "", missing)
+
+
 # ------------------------------------------------------------------ the checklist step
 
 def test_saving_a_step_writes_the_answers_and_goes_next(client_for, practitioner, assessment):
@@ -222,6 +232,35 @@ def test_step_query_count_does_not_grow_with_answers_and_documents(client_for, p
     small = queries()
     add_documents(45, 5)
     assert queries() == small
+
+
+def test_summary_query_count_does_not_grow_with_documents_contacts_or_an_invitation(
+        client_for, practitioner, assessment, pdf_upload):
+    from vetting.models import VendorContact
+    from vetting.services import portal as portal_services
+
+    client = client_for(practitioner)
+    url = f"/assessments/{assessment.pk}/"
+    vendor = assessment.product.vendor
+    for n in range(5):
+        services.evidence_upload(assessment=assessment, question_id="6.2", kind="clinical_study",
+                                 user=practitioner,
+                                 upload=pdf_upload(f"s{n}.pdf", PDF_BYTES + bytes([n])))
+        VendorContact.objects.create(vendor=vendor, name=f"Contact {n}", email=f"c{n}@v.example")
+    small = count_queries(client, url)
+    for n in range(5, 50):
+        services.evidence_upload(assessment=assessment, question_id="6.2", kind="clinical_study",
+                                 user=practitioner,
+                                 upload=pdf_upload(f"s{n}.pdf", PDF_BYTES + bytes([n])))
+        VendorContact.objects.create(vendor=vendor, name=f"Contact {n}", email=f"c{n}@v.example")
+    assert count_queries(client, url) == small
+    contact = vendor.contacts.get(name="Contact 7")
+    portal_services.invitation_send(user=practitioner, assessment=assessment, contact=contact)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(queries) == small  # its contact and sender come with the invitation
+    assert "to Contact 7 &lt;c7@v.example&gt;" in page
+    assert f"by {practitioner.get_username()}" in page
 
 
 # ------------------------------------------------------------------ evidence

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -18,6 +19,14 @@ def get_item(mapping, key):
 def anchor(question_id: str) -> str:
     """The HTML id of a question's card: 'q' + the ID with dots as underscores."""
     return "q" + str(question_id).replace(".", "_")
+
+
+@register.simple_tag
+def missing_links(findings, step_url: str) -> str:
+    """'1.2 Question; 1.4 Question': each missing question, linked to its card on the step
+    (one call for a list that can hold every question of a domain)."""
+    return format_html_join("; ", '<a href="{}#{}">{}</a> {}', (
+        (step_url, anchor(f.question_id), f.question_id, f.question_text) for f in findings))
 
 
 @register.filter

@@ -65,6 +65,9 @@ def render_summary(request: HttpRequest, assessment: Assessment, *, status: int 
     """The summary page; with a refused invitation's form, its values and errors."""
     context = workspace.summary_context(assessment)
     context["withdraw_form"] = ReasonForm()
+    # The latest invitation (with its contact and sender) and whom a new one may go to.
+    context["invitation"] = assessment.invitations.select_related("contact", "created_by").first()
+    context["contacts"] = list(assessment.product.vendor.contacts.all())
     context["invitation_form"] = invitation_form or InvitationForm(
         vendor=assessment.product.vendor)
     return render(request, "vetting/assessments/detail.html", context, status=status)

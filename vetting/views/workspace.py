@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.urls import reverse
+
 from vetting import services
 from vetting.checklist import Evaluation, Severity
 from vetting.forms.checklist import DomainForm, prefix
@@ -92,18 +94,22 @@ def summary_context(assessment: Assessment) -> dict[str, Any]:
     for domain, score in zip(assessment.checklist.domains, evaluation.scores, strict=True):
         items = [f for f in evaluation.findings if f.domain_id == domain.id]
         by_domain.append({"domain": domain, "score": score,
+                          "step_url": reverse("assessment_step", args=[assessment.pk, domain.id]),
                           "flags": [f for f in items if f.severity != Severity.MISSING],
                           "missing": [f for f in items if f.severity == Severity.MISSING]})
+    decision = getattr(assessment, "decision", None)
     return {
         "assessment": assessment, "evaluation": evaluation, "counts": counts(evaluation),
         "by_domain": by_domain, "progress": progress(assessment, evaluation),
         "chart": score_chart(evaluation), "sources": assessment.checklist.sources,
         "documents": documents,
-        "submissions": assessment.submissions.order_by("number"),
+        "submissions": list(assessment.submissions.order_by("number")),
         "vendor_open": vendor_may_write(assessment),
         "first_domain": assessment.checklist.domains[0].id,
-        "decision": getattr(assessment, "decision", None),
-        "reports": list(assessment.reports.select_related("certificate").order_by("-created_at")),
+        "decision": decision,
+        # A report is the report of a decision: none to read before there is one.
+        "reports": list(assessment.reports.select_related("certificate").order_by(
+            "-created_at")) if decision else [],
     }
 
 
