@@ -29,6 +29,16 @@ def missing_links(findings, step_url: str) -> str:
         (step_url, anchor(f.question_id), f.question_id, f.question_text) for f in findings))
 
 
+@register.simple_tag
+def choice_checks(field) -> str:
+    """A radio or checkbox group's choices in Bootstrap's form-check markup (one call for
+    the group: a step has dozens of choices)."""
+    return format_html_join("", '<div class="form-check">{}<label class="form-check-label" '
+                            'for="{}">{}</label></div>',
+                            ((choice.tag(), choice.id_for_label, choice.choice_label)
+                             for choice in field))
+
+
 @register.filter
 def size(value) -> str:
     return filesizeformat(value)
