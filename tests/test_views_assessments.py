@@ -306,6 +306,14 @@ def test_invalid_answers_are_not_saved_but_the_file_is(client_for, practitioner,
     assert assessment.documents.get().kind == "ind_letter"
 
 
+def test_each_choice_is_a_form_check_labelled_for_its_input(client_for, practitioner,
+                                                            assessment):
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/0/").content.decode()
+    assert ('<div class="form-check"><input type="radio" name="q0_3__sterile" value="no" '
+            'class="form-check-input" id="id_q0_3__sterile_1"><label class="form-check-label" '
+            'for="id_q0_3__sterile_1">No</label></div>') in page
+
+
 def test_a_vendor_answer_can_name_the_document_uploaded_with_it(client_for, practitioner,
                                                                 assessment, document):
     """Entering a vendor's answer from a document not uploaded yet: choose the answer and
