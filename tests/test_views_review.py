@@ -224,6 +224,29 @@ def test_departing_needs_a_justification_on_the_page(client_for, reviewer, good)
     assert state(good) == before
 
 
+def test_a_rejection_is_not_refused_over_what_only_an_approval_signs(client_for, reviewer,
+                                                                    bad):
+    """A reviewer who typed into the approval's fields, then chose to reject: the
+    rejection is signed, and none of those fields with it."""
+    response = client_for(reviewer).post(f"/review/{bad.pk}/decision/", decision_data(
+        outcome="rejected", valid_until="31/02/2027", endotoxin_limit="-1",
+        particle_min="10", particle_max="1", conditions="x" * 4001))
+    assert response["Location"] == f"/assessments/{bad.pk}/"
+    decision = Decision.objects.get()
+    assert (decision.outcome, decision.valid_until, decision.conditions) == (
+        "rejected", None, "")
+    assert not any(decision.approved_spec.values())  # no limit, no sterility requirement
+
+
+def test_an_approval_is_refused_over_the_same_fields(client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(
+        valid_until="31/02/2027", endotoxin_limit="-1"))
+    assert response.status_code == 400
+    assert set(response.context["decision_form"].errors) == {"valid_until", "endotoxin_limit"}
+    assert state(good) == before
+
+
 def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(

@@ -66,6 +66,18 @@ class DecisionForm(forms.Form):
 
     SPEC_FIELDS = ("endotoxin_limit", "particle_min", "particle_max", "size_mode_min",
                    "size_mode_max", "sterility_required")
+    # What only an approval signs: a rejection ignores them (the service drops them too).
+    APPROVAL_FIELDS = ("conditions", "valid_until", *SPEC_FIELDS)
+
+    def clean(self) -> dict:
+        """A rejection is not refused over an approval's field: the form prefills a
+        validity, and what a reviewer typed there before choosing to reject is not signed."""
+        cleaned = super().clean()
+        if cleaned.get("outcome") == DecisionOutcome.REJECTED:
+            for name in self.APPROVAL_FIELDS:
+                self._errors.pop(name, None)
+                cleaned[name] = "" if name == "conditions" else None
+        return cleaned
 
     def spec(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.SPEC_FIELDS}
