@@ -427,6 +427,24 @@ def test_product_list_filters_by_category(client_for, practitioner, product, oth
     assert rows(client_for(practitioner).get("/products/", {"category": "pdrn"})) == [other]
 
 
+@pytest.mark.parametrize("url, name", [("/products/", "category"), ("/products/", "standing"),
+                                       ("/assessments/", "state"), ("/lots/", "status")])
+def test_an_unknown_filter_value_is_not_applied_and_the_page_says_so(
+        client_for, practitioner, product, url, name):
+    response = client_for(practitioner).get(url, {name: "<b>gone</b>"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (f"The {name} “&lt;b&gt;gone&lt;/b&gt;” is not one this list knows: the list is "
+            f"not filtered by {name}.") in page
+    if url == "/products/":
+        assert rows(response) == [product]
+
+
+def test_a_known_filter_value_says_nothing_of_it(client_for, practitioner, product):
+    response = client_for(practitioner).get("/products/", {"category": "pdrn"})
+    assert "is not one this list knows" not in response.content.decode()
+
+
 def test_product_list_filters_by_form(client_for, practitioner, product, other_vendor):
     other = Product.objects.create(vendor=other_vendor, name="Hair Booster", category="pdrn",
                                    form="hair_scalp")

@@ -220,9 +220,16 @@ def contact_edit(request: HttpRequest, vendor_id: int, contact_id: int) -> HttpR
 # Products
 
 def choice_param(request: HttpRequest, name: str, allowed: list[str]) -> str:
-    """A query parameter's value if it is one of those allowed, else "" (no filter)."""
+    """A query parameter's value if it is one of those allowed, else "" (no filter). An
+    unknown value (an old bookmark, a typed address) is not applied, and the page says so:
+    its filter shows "All" because the list is not filtered by it."""
     value = request.GET.get(name, "")
-    return value if value in allowed else ""
+    if value in allowed:
+        return value
+    if value:
+        messages.warning(request, f"The {name} “{value[:60]}” is not one this list knows: "
+                                  f"the list is not filtered by {name}.")
+    return ""
 
 
 @require_GET
