@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vetting import services
 from vetting.models import Product, Vendor, VendorContact
+from vetting.services.lots import lot_record
 from vetting.services.portal import invitation_send
 
 EXAMPLES = Path(settings.BASE_DIR) / "docs" / "examples"
@@ -113,12 +114,31 @@ class DemoBuilder:
                                  contact=contact)
         self.portal_links.append((assessment, issued.token))
 
+    def lots(self, product) -> None:
+        """Two lots received against the approval: one within its specification (usable),
+        one whose endotoxin is above the limit (held for a reviewer)."""
+        today = services.clinic_today()
+        common = {"quantity": 20, "expiry_date": today + timedelta(days=300),
+                  "storage_on_arrival": "minus_80", "sterility": "pass",
+                  "particle_method": "nta", "particle_concentration": 1.1e10, "size_mode": 118}
+        for number, received, endotoxin in (("HB-3107", 21, 0.08), ("HB-3152", 2, 0.6)):
+            upload = SimpleUploadedFile(f"CoA {number}.pdf",
+                                        demo_pdf(f"Certificate of analysis, lot {number}"))
+            lot_record(user=self.practitioner, product=product, upload=upload,
+                       lot_number=number, coa_lot_number=number,
+                       received_on=today - timedelta(days=received), endotoxin=endotoxin,
+                       **common)
+
     def decide(self, assessment, outcome, **kwargs):
         self.to_review(assessment)
         valid = None if outcome == "rejected" else services.clinic_today() + timedelta(days=365)
         return services.assessment_decide(user=self.director, assessment=assessment,
                                           outcome=outcome, password=DIRECTOR_PASSWORD,
                                           valid_until=valid, **kwargs)
+
+
+DERMAVESA_SPEC = {"endotoxin_limit": 0.25, "particle_min": 5e9, "particle_max": 2e10,
+                  "size_mode_min": 80, "size_mode_max": 160, "sterility_required": True}
 
 
 def seed_assessments(practitioner, director) -> list[tuple]:
@@ -157,15 +177,14 @@ def seed_assessments(practitioner, director) -> list[tuple]:
     product, new = b.product(hanbit, "Dermavesa ASC-EV Booster", "exosome_ev", "device_assisted")
     if new:
         first = b.from_example(product, "well-documented-product")
-        b.decide(first, "approved", approved_spec={
-            "endotoxin_limit": 0.25, "particle_min": 5e9, "particle_max": 2e10,
-            "size_mode_min": 80, "size_mode_max": 160, "sterility_required": True})
+        b.decide(first, "approved", approved_spec=DERMAVESA_SPEC)
         second = services.assessment_create(user=practitioner, product=product, revets=first)
         services.assessment_import(user=practitioner, assessment=second,
                                    data=services.assessment_export(user=practitioner,
                                                                    assessment=first))
         b.attach_expected(second)
-        b.decide(second, "approved")
+        b.decide(second, "approved", approved_spec=DERMAVESA_SPEC)
+        b.lots(product)
 
     # Suspended: an approval withdrawn after a recall.
     product, new = b.product(hanbit, "Dermavesa Scalp Ampoule", "exosome_ev", "hair_scalp")
