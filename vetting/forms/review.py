@@ -41,7 +41,9 @@ class InformationRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect,
+                                help_text="A rejection signs no conditions, validity or "
+                                          "specification: those fields are then ignored.")
     conditions = forms.CharField(required=False, max_length=4000,
                                  widget=forms.Textarea(attrs={"rows": 2}),
                                  help_text="Required for an approval with conditions.")
