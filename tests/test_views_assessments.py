@@ -102,6 +102,14 @@ def test_the_summary_shows_recommendation_findings_and_chart(client_for, practit
     assert "<svg" in content and "Reporting completeness (0-5)" in content
 
 
+def test_an_undecided_summary_reads_no_report(client_for, practitioner, assessment):
+    """A report is a decision's: before there is one, the summary does not look for it
+    (the decided case, report shown: tests/test_views_reports.py)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client_for(practitioner).get(f"/assessments/{assessment.pk}/").status_code == 200
+    assert not [q for q in queries if "vetting_report" in q["sql"]]
+
+
 def test_the_summary_links_each_missing_question_to_its_card(client_for, practitioner,
                                                             assessment):
     content = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()

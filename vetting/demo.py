@@ -115,19 +115,17 @@ class DemoBuilder:
         self.portal_links.append((assessment, issued.token))
 
     def lots(self, product) -> None:
-        """Two lots received against the approval: one within its specification (usable),
-        one whose endotoxin is above the limit (held for a reviewer)."""
+        """Two lots received today, after the approval: one within its specification
+        (usable), one whose endotoxin is above the limit (held for a reviewer)."""
         today = services.clinic_today()
-        common = {"quantity": 20, "expiry_date": today + timedelta(days=300),
+        common = {"quantity": 20, "received_on": today, "expiry_date": today + timedelta(days=300),
                   "storage_on_arrival": "minus_80", "sterility": "pass",
                   "particle_method": "nta", "particle_concentration": 1.1e10, "size_mode": 118}
-        for number, received, endotoxin in (("HB-3107", 21, 0.08), ("HB-3152", 2, 0.6)):
+        for number, endotoxin in (("HB-3107", 0.08), ("HB-3152", 0.6)):
             upload = SimpleUploadedFile(f"CoA {number}.pdf",
                                         demo_pdf(f"Certificate of analysis, lot {number}"))
             lot_record(user=self.practitioner, product=product, upload=upload,
-                       lot_number=number, coa_lot_number=number,
-                       received_on=today - timedelta(days=received), endotoxin=endotoxin,
-                       **common)
+                       lot_number=number, coa_lot_number=number, endotoxin=endotoxin, **common)
 
     def decide(self, assessment, outcome, **kwargs):
         self.to_review(assessment)

@@ -67,7 +67,7 @@ def render_summary(request: HttpRequest, assessment: Assessment, *, status: int 
     context["withdraw_form"] = ReasonForm()
     # The latest invitation (with its contact and sender) and whom a new one may go to.
     context["invitation"] = assessment.invitations.select_related("contact", "created_by").first()
-    context["contacts"] = list(assessment.product.vendor.contacts.all())
+    context["contacts"] = assessment.product.vendor.contacts.all()  # read if the form shows
     context["invitation_form"] = invitation_form or InvitationForm(
         vendor=assessment.product.vendor)
     return render(request, "vetting/assessments/detail.html", context, status=status)

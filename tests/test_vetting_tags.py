@@ -1,0 +1,35 @@
+"""The checklist pages' template tags that write a list in one call: markup and escaping."""
+
+from types import SimpleNamespace
+
+from django import forms
+
+from vetting.templatetags.vetting_tags import choice_checks, missing_links
+
+
+def test_missing_links_link_each_question_to_its_card_and_escape_the_text():
+    findings = [SimpleNamespace(question_id="1.2", question_text="Tissue <b>&</b> INCI"),
+                SimpleNamespace(question_id="1.4", question_text='Donor "eligibility"')]
+    assert missing_links(findings, "/assessments/7/steps/1/") == (
+        '<a href="/assessments/7/steps/1/#q1_2">1.2</a> Tissue &lt;b&gt;&amp;&lt;/b&gt; INCI; '
+        '<a href="/assessments/7/steps/1/#q1_4">1.4</a> Donor &quot;eligibility&quot;')
+
+
+def test_missing_links_of_nothing_is_empty():
+    assert missing_links([], "/x/") == ""
+
+
+class Choices(forms.Form):
+    pick = forms.ChoiceField(choices=[("a", "<i>A</i>"), ("b", "B & C")],
+                             widget=forms.RadioSelect)
+
+
+def test_choice_checks_label_each_input_and_escape_the_labels():
+    html = choice_checks(Choices(initial={"pick": "b"})["pick"])
+    assert html == (
+        '<div class="form-check"><input type="radio" name="pick" value="a" id="id_pick_0" '
+        'required><label class="form-check-label" for="id_pick_0">&lt;i&gt;A&lt;/i&gt;'
+        '</label></div>'
+        '<div class="form-check"><input type="radio" name="pick" value="b" id="id_pick_1" '
+        'required checked><label class="form-check-label" for="id_pick_1">B &amp; C'
+        '</label></div>')
