@@ -175,6 +175,7 @@ def test_information_request_needs_a_message(client_for, reviewer, bad):
         "target": "vendor", "message": ""})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
+    assert "The request was not sent" in response.content.decode()
     assert state(bad) == before
 
 
@@ -258,6 +259,9 @@ def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, goo
     for message in ("is above the highest particle concentration", "write a justification",
                     "Write the conditions of the approval"):
         assert message in page
+    # Not taken for signed: the page says so, and opens at the form (a phone's page is long).
+    assert "The decision was not signed: correct what is marked below" in page
+    assert f'action="/review/{good.pk}/decision/#decision"' in page
     assert state(good) == before
 
 
@@ -295,6 +299,21 @@ def test_suspending_what_is_not_approved_is_refused(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/suspension/", {"reason": "x"})
     assert response.status_code == 400
+    assert "You cannot suspend the approval: the assessment is in review." in (
+        response.content.decode())
+    assert state(good) == before
+
+
+def test_a_suspension_without_a_reason_says_so_at_the_form(client_for, reviewer, good):
+    services.assessment_decide(user=reviewer, assessment=good, outcome="approved",
+                               password=PASSWORD,
+                               valid_until=services.clinic_today() + timedelta(days=30))
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/suspension/", {"reason": " "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The approval was not suspended" in page and "This field is required" in page
+    assert f'action="/review/{good.pk}/suspension/#suspend"' in page
     assert state(good) == before
 
 

@@ -145,8 +145,8 @@ def review_suspend(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.assessment_suspend(user=request.user, assessment=assessment,
                                         reason=form.cleaned_data["reason"])
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
+        except ServiceError as exc:  # its state: the page may no longer show the form
+            messages.error(request, exc.message)
         else:
             messages.success(request, "The approval is suspended.")
             return redirect("assessment_detail", pk)
