@@ -1,5 +1,7 @@
 """Lot pages: record, page, release, reject, CoA, re-vetting; who may, methods, 404s."""
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD, PDF_BYTES, count_queries
@@ -144,6 +146,38 @@ def test_a_reviewer_rejects_from_the_page(client_for, reviewer, held):
     assert response.status_code == 302
     held.refresh_from_db()
     assert held.status == "rejected"
+
+
+@pytest.mark.parametrize("first, then", [("release", "reject"), ("reject", "release")])
+def test_resolving_a_lot_already_resolved_says_why_in_the_banner(client_for, reviewer, held,
+                                                                 first, then):
+    """Two tabs: the lot resolved in one, then the other's form sent."""
+    client = client_for(reviewer)
+    client.post(f"/lots/{held.pk}/{first}/", {f"{first}-justification": "Checked.",
+                                              f"{first}-password": PASSWORD})
+    held.refresh_from_db()
+    resolved, count = held.status, AuditEntry.objects.count()
+    response = client.post(f"/lots/{held.pk}/{then}/", {f"{then}-justification": "Again.",
+                                                        f"{then}-password": PASSWORD})
+    assert response.status_code == 400
+    page = response.content.decode()
+    label = {"released": "released by a reviewer", "rejected": "rejected"}[resolved]
+    assert re.search(r'<div class="alert alert-danger[^"]*" role="alert">\s*'
+                     f"You cannot {then} this lot: it is {label}, not on hold.", page)
+    held.refresh_from_db()
+    assert held.status == resolved and AuditEntry.objects.count() == count
+
+
+def test_a_product_without_a_decision_offers_no_lot_form(client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    url = f"/products/{assessment.product_id}/lots/new/"
+    page = client.get(url).content.decode()
+    assert "This product has no decision yet" in page and 'name="lot_number"' not in page
+    response = post_lot(client, assessment.product)
+    assert response.status_code == 400
+    assert response.content.decode().count("This product has no decision yet") == 1
+    assert "choose the certificate of analysis again" not in response.content.decode()
+    assert not Lot.objects.exists()
 
 
 @pytest.mark.parametrize("action", ["release", "reject"])

@@ -29,6 +29,16 @@ def _form_error(form, exc: ServiceError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+def _refusal(request, form, lot, exc: ServiceError) -> None:
+    """A refused release or rejection: at its form, or in the banner when the lot is no
+    longer on hold (resolved meanwhile, e.g. in another tab) and the page offers no form."""
+    lot.refresh_from_db(fields=["status"])
+    if lot.status == "on_hold":
+        _form_error(form, exc)
+    else:
+        messages.error(request, exc.message)
+
+
 @require_GET
 @role_required(*STAFF_ROLES)
 def lot_list(request: HttpRequest) -> HttpResponse:
@@ -51,8 +61,14 @@ def lot_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
     product = get_product(request.user, product_id)
+    decision = lot_services.current_decision(product)
     form = LotForm(request.POST or None, request.FILES or None,
                    initial={"received_on": timezone.localdate()})
+    if decision is None:  # nothing to record a lot against: the page says so, once
+        return render(request, "vetting/lots/form.html",
+                      {"form": form, "product": product, "decision": None,
+                       "standing": standing.standing_of_product(product)},
+                      status=400 if request.method == "POST" else 200)
     if request.method == "POST" and form.is_valid():
         try:
             lot = lot_services.lot_record(user=request.user, product=product,
@@ -72,7 +88,7 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
     if request.method == "POST" and request.FILES.get("coa") and "coa" not in form.errors:
         # A browser does not keep a chosen file when the form comes back: say so at the field.
         form.add_error("coa", "Nothing was recorded: choose the certificate of analysis again.")
-    decision = lot_services.current_decision(product)
+    decision = lot_services.current_decision(product)  # as it stands after the attempt
     context = {"form": form, "product": product, "decision": decision,
                "standing": standing.standing_of_product(product),
                "spec_rows": spec_rows(decision.approved_spec) if decision else []}
@@ -113,7 +129,7 @@ def lot_release(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             lot_services.lot_release(user=request.user, lot=lot, **form.cleaned_data)
         except ServiceError as exc:
-            _form_error(form, exc)
+            _refusal(request, form, lot, exc)
         else:
             messages.success(request, f"Lot {lot.lot_number} released for use.")
             return redirect("lot_detail", lot.pk)
@@ -129,7 +145,7 @@ def lot_reject(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             lot_services.lot_reject(user=request.user, lot=lot, **form.cleaned_data)
         except ServiceError as exc:
-            _form_error(form, exc)
+            _refusal(request, form, lot, exc)
         else:
             messages.success(request, f"Lot {lot.lot_number} rejected: it is not to be used.")
             return redirect("lot_detail", lot.pk)
