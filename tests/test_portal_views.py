@@ -325,6 +325,9 @@ def test_a_refused_upload_is_explained_next_to_its_question(client, token, pdf_u
     card = page[page.index('id="q4_1"'):]
     assert "coa.pdf was not stored" in card[:card.index("</section>")]
     assert "not an accepted type" in card[:card.index("</section>")]
+    # ... and above the section, linked to it: on a phone the question can be screens below.
+    banner = page[page.index('id="refused-uploads"'):page.index('id="step-form"')]
+    assert '<a class="alert-link" href="#q4_1">Question 4.1</a>: coa.pdf was not stored' in banner
     assert EvidenceDocument.objects.count() == 0
 
 

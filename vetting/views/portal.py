@@ -291,6 +291,10 @@ def step_context(invitation: Invitation, token: str, domain_id: str, form: Domai
     return {**_base_context(invitation, token), "domain": checklist.domain(domain_id),
             "form": form, "questions": questions, "errors": errors,
             "other_error": errors.get("") or (upload_errors or {}).get(""),
+            # Also above the section: on a phone the question can be screens below.
+            "refused_uploads": [{"question_id": q["q"].id, "anchor": q["anchor"],
+                                 "message": q["upload_error"]}
+                                for q in questions if q["upload_error"]],
             "rows": overview_rows(assessment, evaluation),
             "position": position + 1, "count": len(ids),
             "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
