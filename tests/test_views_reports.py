@@ -107,6 +107,7 @@ def test_verify_by_identifier_link(client, report):
     content = client.get(f"/verify/?id={report.identifier}").content.decode()
     assert "This identifier belongs to a report issued here" in content
     assert report.sha256 in content
+    assert '<dl class="row mb-0 text-break">' in content  # a phone wraps the long values
     assert "Not valid" in client.get("/verify/?id=CVR-FFFF").content.decode()
 
 
