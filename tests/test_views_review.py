@@ -41,6 +41,7 @@ def test_reviewer_sees_the_queue_oldest_first(client_for, reviewer, good, bad):
     content = client_for(reviewer).get("/review/").content.decode()
     assert content.index(good.product.name) < content.index(bad.product.name)
     assert "RED 0" in content and f"RED {bad.red_count}" in content
+    assert content.count('class="form-select"') == 2 and 'class="form-control"' in content
 
 
 def test_queue_filters(client_for, reviewer, good, bad):

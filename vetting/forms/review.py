@@ -19,11 +19,17 @@ OUTCOME_HELP = {
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Vendor or product")
+    """The queue's filters, drawn by hand in the queue's template (Bootstrap classes here)."""
+
+    q = forms.CharField(required=False, label="Vendor or product",
+                        widget=forms.TextInput(attrs={"class": "form-control",
+                                                      "type": "search"}))
     category = forms.ChoiceField(required=False, choices=[("", "All categories"),
-                                                          *ProductCategory.choices])
+                                                          *ProductCategory.choices],
+                                 widget=forms.Select(attrs={"class": "form-select"}))
     recommendation = forms.ChoiceField(required=False, choices=[("", "All recommendations"),
-                                                                *Recommendation.choices])
+                                                                *Recommendation.choices],
+                                       widget=forms.Select(attrs={"class": "form-select"}))
 
 
 class CommentForm(forms.Form):
