@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from vetting.lots_rules import check_lot, number, same_lot_number
+from vetting.lots_rules import check_history, check_lot, number, same_lot_number
 
 TODAY = date(2026, 6, 15)
 SPEC = {"endotoxin_limit": 0.5, "particle_min": 1e10, "particle_max": 3e10,
@@ -139,3 +139,22 @@ def test_spec_rows_write_numbers_for_people():
         ("Size mode", "112 nm", "90 – 140 nm"),
     ]
     assert spec_rows({"size_mode_max": 140})[3] == ("Size mode", "-", "≤ 140 nm")
+
+
+def earlier(status="usable", expiry=date(2027, 1, 31), lot_number="hb-2291"):
+    return {"lot_number": lot_number, "status": status, "expiry_date": expiry,
+            "received_on": date(2026, 5, 2)}
+
+
+def test_history_is_silent_for_a_first_lot_or_a_delivery_that_agrees():
+    assert check_history(GOOD, []) == []
+    assert check_history(GOOD, [earlier(), earlier("released")]) == []
+    assert check_history(GOOD, [earlier("rejected", lot_number="HB-2292")]) == []
+
+
+def test_history_holds_a_lot_rejected_before_and_one_with_two_expiry_dates():
+    assert check_history(GOOD, [earlier("rejected"), earlier(expiry=date(2027, 2, 28)),
+                                earlier(expiry=date(2026, 12, 31))]) == [
+        "Lot HB-2291 was rejected before (the delivery received on 2026-05-02).",
+        "Lot HB-2291 was recorded before with the expiry date 2026-12-31, 2027-02-28; this "
+        "one gives 2027-01-31."]

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from tests.conftest import PASSWORD, PDF_BYTES
 from tests.test_services_review import decide, in_review
 from vetting import services
-from vetting.models import AuditEntry, Lot
+from vetting.models import AuditEntry, Lot, Product
 from vetting.services import lots
 from vetting.services.errors import InvalidInput, InvalidState, NotAllowed
 
@@ -151,6 +151,44 @@ def test_a_product_superseded_by_a_rejection_receives_lots_only_on_hold(
     lot = record(practitioner, decided.product, pdf_upload)
     assert lot.decision.assessment == again
     assert lot.hold_reasons == ["The product was rejected: its lots may not be used."]
+
+
+# The lots received before
+
+def test_a_second_delivery_of_a_lot_that_agrees_is_usable(decided, practitioner, pdf_upload):
+    record(practitioner, decided.product, pdf_upload)
+    again = record(practitioner, decided.product, pdf_upload, lot_number=" hb-2291",
+                   coa_lot_number="HB-2291")
+    assert (again.status, again.hold_reasons) == ("usable", [])
+
+
+def test_a_lot_number_rejected_before_is_held(decided, practitioner, reviewer, pdf_upload):
+    first = record(practitioner, decided.product, pdf_upload, endotoxin=1.2)
+    lots.lot_reject(user=reviewer, lot=first, justification="Endotoxin too high.")
+    again = record(practitioner, decided.product, pdf_upload)
+    assert again.status == "on_hold"
+    assert again.hold_reasons == [
+        f"Lot HB-2291 was rejected before (the delivery received on {first.received_on})."]
+
+
+def test_a_lot_number_with_another_expiry_is_held(decided, practitioner, pdf_upload):
+    first = record(practitioner, decided.product, pdf_upload)
+    later = first.expiry_date + timedelta(days=4)
+    again = record(practitioner, decided.product, pdf_upload, expiry_date=later)
+    assert again.status == "on_hold"
+    assert again.hold_reasons == [
+        f"Lot HB-2291 was recorded before with the expiry date {first.expiry_date}; this one "
+        f"gives {later}."]
+
+
+def test_another_products_lot_of_the_same_number_does_not_count(decided, practitioner,
+                                                                 reviewer, pdf_upload):
+    first = record(practitioner, decided.product, pdf_upload, endotoxin=1.2)
+    lots.lot_reject(user=reviewer, lot=first, justification="Endotoxin too high.")
+    Product.objects.filter(pk=decided.product_id).update(name="An older product")
+    other = approved(practitioner, reviewer)  # the example again: a product of its own
+    assert other.product_id != decided.product_id
+    assert record(practitioner, other.product, pdf_upload).status == "usable"
 
 
 # Release and reject

@@ -10,7 +10,7 @@ approved ranges (3.2, 3.4). Each reason is one plain-language sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -106,6 +106,25 @@ def check_lot(spec: Mapping[str, Any], values: Mapping[str, Any], *, on_date: da
         *_in_range(spec, values.get("size_mode"), "size_mode_min", "size_mode_max",
                    "size mode", "nm"),
     ]
+
+
+def check_history(values: Mapping[str, Any], earlier: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Reasons from the lots of the product received before (each a mapping with
+    lot_number, expiry_date, status and received_on): the same lot number was rejected,
+    or was recorded with another expiry date (one lot has one expiry: a mistake, or a
+    label not the manufacturer's). A second delivery of a lot that agrees is not held."""
+    same = [lot for lot in earlier if same_lot_number(lot["lot_number"], values["lot_number"])]
+    reasons = []
+    rejected = [lot for lot in same if lot["status"] == "rejected"]
+    if rejected:
+        reasons.append(f"Lot {values['lot_number']} was rejected before (the delivery "
+                       f"received on {rejected[0]['received_on']:%Y-%m-%d}).")
+    expiries = sorted({lot["expiry_date"] for lot in same} - {values["expiry_date"]})
+    if expiries:
+        reasons.append(f"Lot {values['lot_number']} was recorded before with the expiry date "
+                       f"{', '.join(f'{d:%Y-%m-%d}' for d in expiries)}; this one gives "
+                       f"{values['expiry_date']:%Y-%m-%d}.")
+    return reasons
 
 
 def _range_text(low, high, unit: str) -> str:

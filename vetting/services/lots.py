@@ -3,7 +3,9 @@
 A lot is recorded under the product's current decision. Its certificate of
 analysis (CoA) is stored like evidence (checked by content, generated name,
 SHA-256). `vetting.lots_rules.check_lot` gives the reasons to hold it; so does a
-product that may not be used today (suspended, rejected, approval lapsed). A held
+product that may not be used today (suspended, rejected, approval lapsed), and
+`check_history`: the same lot number rejected before, or recorded with another
+expiry date. A held
 lot is released by a reviewer who writes why and re-enters the password, or
 rejected. Every step is audited in its own transaction.
 """
@@ -17,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vetting.audit import Actor, audit_record
-from vetting.lots_rules import check_lot
+from vetting.lots_rules import check_history, check_lot
 from vetting.models import (
     AuditEvent,
     Decision,
@@ -115,8 +117,10 @@ def _record(user, product, upload, info, values, stored) -> Lot:
             raise InvalidState("This product has no decision yet: lots are recorded for "
                                "products a reviewer has decided on.")
         today = clinic_today()
+        earlier = product.lots.values("lot_number", "expiry_date", "status", "received_on")
         reasons = [*standing_reasons(decision, today=today),
-                   *check_lot(decision.approved_spec, values, on_date=today)]
+                   *check_lot(decision.approved_spec, values, on_date=today),
+                   *check_history(values, earlier.order_by("received_on", "pk"))]
         lot = Lot(product=product, decision=decision, recorded_by=user,
                   status=LotStatus.ON_HOLD if reasons else LotStatus.USABLE,
                   hold_reasons=reasons, coa_original_name=info.name, coa_sha256=info.sha256,
