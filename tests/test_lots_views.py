@@ -75,6 +75,24 @@ def test_a_non_document_coa_is_refused_next_to_the_field(client_for, practitione
     assert Lot.objects.count() == 0
 
 
+def test_a_bad_value_and_a_bad_file_are_reported_together(client_for, practitioner, decided):
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vetting import services
+
+    future = services.clinic_today() + timedelta(days=3)
+    data = {k: ("" if v is None else v) for k, v in lot_values(received_on=future).items()}
+    data["coa"] = SimpleUploadedFile("coa.pdf", b"MZ\x90\x00 not a pdf")
+    response = client_for(practitioner).post(f"/products/{decided.product_id}/lots/new/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["received_on"] == ["The lot cannot be received in the future."]
+    assert "not an accepted type" in errors["coa"][0]
+    assert Lot.objects.count() == 0
+
+
 def test_a_user_without_a_role_cannot_record(client_for, norole_user, decided):
     assert post_lot(client_for(norole_user), decided.product).status_code == 403
     assert Lot.objects.count() == 0

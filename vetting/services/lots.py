@@ -98,8 +98,19 @@ def lot_record(*, user, product: Product, upload, **values: Any) -> Lot:
     particle_method, size_mode.
     """
     require_role(user, STAFF_ROLES, "record lots")
-    values = _clean(values)
-    info = inspect_upload(upload)  # content, size and hash first: nothing written on failure
+    # The values and the file are both checked before anything is written, and every
+    # problem is reported at once (the file's too: it has to be chosen again anyway).
+    problems = []
+    try:
+        values = _clean(values)
+    except InvalidInput as exc:
+        problems += exc.problems
+    try:
+        info = inspect_upload(upload)  # content, size and hash
+    except InvalidInput as exc:
+        problems += exc.problems
+    if problems:
+        raise InvalidInput.of(problems)
     stored: list[Lot] = []
     try:
         return _record(user, product, upload, info, values, stored)

@@ -74,10 +74,9 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
             lot = lot_services.lot_record(user=request.user, product=product,
                                           upload=form.cleaned_data["coa"], **form.values())
         except ServiceError as exc:
-            if exc.field == "file":  # the upload's content, size or type
-                form.add_error("coa", exc.message)
-            else:
-                _form_error(form, exc)
+            for field, message in exc.problems:  # "file": the upload's content, size or type
+                field = "coa" if field == "file" else field
+                form.add_error(field if field in form.fields else None, message)
         else:
             if lot.status == "on_hold":
                 messages.warning(request, f"Lot {lot.lot_number} is on hold: a reviewer "
