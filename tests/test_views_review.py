@@ -176,7 +176,8 @@ def test_information_request_needs_a_message(client_for, reviewer, bad):
         "target": "vendor", "message": ""})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
-    assert "The request was not sent" in response.content.decode()
+    assert "The request was not sent: see the form" in response.content.decode()
+    assert "Not sent: correct what is marked below." in response.content.decode()
     assert state(bad) == before
 
 
@@ -260,9 +261,11 @@ def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, goo
     for message in ("is above the highest particle concentration", "write a justification",
                     "Write the conditions of the approval"):
         assert message in page
-    # Not taken for signed: the page says so, and opens at the form (a phone's page is long).
-    assert "The decision was not signed: correct what is marked below" in page
-    assert f'action="/review/{good.pk}/decision/#decision"' in page
+    # Not taken for signed: the page says so at its top (on a phone the form is far below)
+    # and at the form.
+    assert "The decision was not signed: see the form “Decide and sign” below." in page
+    assert page.index("The decision was not signed") < page.index('id="decision"')
+    assert "Not signed: correct what is marked below and sign again." in page
     assert state(good) == before
 
 
@@ -313,8 +316,9 @@ def test_a_suspension_without_a_reason_says_so_at_the_form(client_for, reviewer,
     response = client_for(reviewer).post(f"/review/{good.pk}/suspension/", {"reason": " "})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The approval was not suspended" in page and "This field is required" in page
-    assert f'action="/review/{good.pk}/suspension/#suspend"' in page
+    assert "The approval was not suspended: see the form" in page
+    assert "Not suspended: correct what is marked below." in page
+    assert "This field is required" in page
     assert state(good) == before
 
 

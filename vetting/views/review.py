@@ -108,6 +108,9 @@ def review_request_information(request: HttpRequest, pk: int) -> HttpResponse:
             who = form.cleaned_data["target"]
             messages.success(request, f"Information requested from the {who}.")
             return redirect("review_page", pk)
+    if form.errors:  # at the top too: on a phone the form is screens below
+        messages.error(request, "The request was not sent: see the form “Request "
+                                "information” below.")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, request_form=form), status=400)
 
@@ -132,6 +135,10 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{decision.get_outcome_display()}: signed by "
                                       f"{decision.signer_name}.")
             return redirect("assessment_detail", pk)
+    # At the top too: on a phone the form is screens below, and the page must not pass
+    # for a signed decision.
+    messages.error(request, "The decision was not signed: see the form “Decide and sign” "
+                            "below.")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, decision_form=form), status=400)
 
@@ -150,5 +157,8 @@ def review_suspend(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The approval is suspended.")
             return redirect("assessment_detail", pk)
+    if form.errors:
+        messages.error(request, "The approval was not suspended: see the form “Suspend the "
+                                "approval” below.")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, suspend_form=form), status=400)
