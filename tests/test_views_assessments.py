@@ -530,10 +530,49 @@ def test_import_through_the_page(client_for, practitioner, assessment):
     assert assessment.answers.get(question_id="5.1").source == "import"
 
 
+def test_a_dossier_saved_with_a_byte_order_mark_is_read(client_for, practitioner, assessment):
+    body = "\ufeff" + json.dumps({"checklist_version": "1",
+                                  "answers": {"5.1": {"route": "injection"}}})
+    client = client_for(practitioner)
+    response = client.post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body.encode())})
+    assert response["Location"] == f"/assessments/{assessment.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Imported 1 answer; 0 documents matched, 0 expected." in page
+
+
+def test_a_number_beyond_the_limit_posted_on_a_step_is_refused_at_its_field(
+        client_for, practitioner, assessment, document):
+    """Entered from a vendor document (the browser's number field would not send it)."""
+    before = state(assessment)
+    client = client_for(practitioner)
+    url = f"/assessments/{assessment.pk}/steps/1/"
+    data = {"q1_1__source": "msc_adipose", "q1_1__document": str(document.pk),
+            "q1_6__passage": "9" * 400, "q1_6__document": str(document.pk)}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 1000000000000000000" in (
+        response.content.decode())
+    assert state(assessment) == before
+    preview = client.post(url + "preview/", data)
+    assert preview.status_code == 200 and "1.6" not in preview.json()["not_applicable"]
+
+
+def dossier_bytes(answers: dict) -> bytes:
+    return json.dumps({"checklist_version": "1", "answers": answers}).encode()
+
+
 @pytest.mark.parametrize("body,message", [
     (b"{not json", "This is not a JSON dossier"),
-    (json.dumps({"checklist_version": "1", "answers": {"1.1": {"source": "x"}}}).encode(),
-     "is not a choice"),
+    (dossier_bytes({"1.1": {"source": "x"}}), "is not a choice"),
+    # Hand-edited files: each refused with its reason, none a server error.
+    (dossier_bytes({"1.6": {"passage": 10**400}}),
+     "a number of 401 digits is out of range (at most 10^18 either way)"),
+    (dossier_bytes({"1.6": {"passage": -10**19}}), "is out of range"),
+    (dossier_bytes({"2.2": {"issuing_body": "x" * 5000}}),
+     "a text of at most 2000 characters, not 5000"),
+    (b"[" * 100_000 + b"]" * 100_000, "its values nest too deeply"),
+    (b"\xff\xfe{}", "the file is not UTF-8 text"),
 ])
 def test_a_bad_import_is_shown_next_to_the_file_and_writes_nothing(client_for, practitioner,
                                                                    assessment, body, message):

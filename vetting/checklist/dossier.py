@@ -22,6 +22,11 @@ from .schema import Checklist, Field, Question, UnknownVersion, get_checklist
 
 FORMAT = "clinic-vetting-dossier"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The bounds of a value, as the checklist pages enforce them too (vetting.forms.checklist):
+# a text answer is at most TEXT_MAX_LENGTH characters; a number is at most NUMBER_LIMIT
+# either way, far beyond any quantity the checklist asks for (10^18 particles/mL).
+TEXT_MAX_LENGTH = 2000
+NUMBER_LIMIT = 10**18
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 TOP_KEYS = ("format", "checklist_version", "product", "answers", "evidence")
 EVIDENCE_KEYS = ("name", "kind", "sha256")
@@ -195,8 +200,12 @@ def _multi(field: Field, value: Any, where: str) -> tuple[str, ...]:
 
 
 def _number(field: Field, value: Any, where: str) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise DossierError(f"{where}: expected a number, not {value!r}")
+    # Compared before anything turns it into a float: a whole number of 400 digits has none.
+    if isinstance(value, float) and not math.isfinite(value) or abs(value) > NUMBER_LIMIT:
+        shown = f"{value!r}" if len(repr(value)) <= 30 else f"a number of {len(str(value))} digits"
+        raise DossierError(f"{where}: {shown} is out of range (at most 10^18 either way)")
     if field.integer:
         if value != int(value):
             raise DossierError(f"{where}: expected a whole number, not {value!r}")
@@ -218,7 +227,11 @@ def _date(field: Field, value: Any, where: str) -> date:
 def _text(field: Field, value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise DossierError(f"{where}: expected a text, not {value!r}")
-    return value.strip()
+    value = value.strip()
+    if len(value) > TEXT_MAX_LENGTH:
+        raise DossierError(f"{where}: a text of at most {TEXT_MAX_LENGTH} characters, not "
+                           f"{len(value)}")
+    return value
 
 
 _PARSERS: dict[str, Callable[[Field, Any, str], Value]] = {

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 
 from vetting.checklist import Checklist, Field, Question
+from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
 
 YN_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 
@@ -53,16 +54,18 @@ def form_field(field: Field) -> forms.Field:
                                          **common)
     control = {"class": "form-control"}
     if field.type == "number":
+        bounds = {"min_value": -NUMBER_LIMIT if field.minimum is None else field.minimum,
+                  "max_value": NUMBER_LIMIT}
         if field.integer:
-            return forms.IntegerField(min_value=field.minimum,
-                                      widget=forms.NumberInput(attrs=control), **common)
-        return forms.DecimalField(min_value=field.minimum,
+            return forms.IntegerField(**bounds, widget=forms.NumberInput(attrs=control),
+                                      **common)
+        return forms.DecimalField(**bounds,
                                   widget=forms.NumberInput(attrs={**control, "step": "any"}),
                                   **common)
     if field.type == "date":
         return forms.DateField(widget=forms.DateInput(attrs={**control, "type": "date"}),
                                **common)
-    return forms.CharField(max_length=2000,
+    return forms.CharField(max_length=TEXT_MAX_LENGTH,
                            widget=forms.Textarea(attrs={**control, "rows": 2}), **common)
 
 

@@ -266,12 +266,17 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
             except ServiceError as exc:
                 form.add_error("file", exc.message)
             else:
-                messages.success(request, f"Imported {result.answers} answers; "
-                                          f"{result.matched_documents} documents matched, "
-                                          f"{len(result.expected_documents)} expected.")
+                matched, expected = result.matched_documents, len(result.expected_documents)
+                messages.success(request, f"Imported {plural(result.answers, 'answer')}; "
+                                          f"{plural(matched, 'document')} matched, "
+                                          f"{expected} expected.")
                 return redirect("assessment_detail", pk)
     return render(request, "vetting/assessments/import.html",
                   {"assessment": assessment, "form": form})
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _read_dossier(form: DossierImportForm):
@@ -279,11 +284,15 @@ def _read_dossier(form: DossierImportForm):
     if upload.size > DOSSIER_MAX_BYTES:
         form.add_error("file", "The dossier is larger than 5 MB.")
         return None
-    try:
-        return json.loads(upload.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:  # "utf-8-sig": some editors save UTF-8 with a byte-order mark
+        return json.loads(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        form.add_error("file", "This is not a JSON dossier: the file is not UTF-8 text.")
+    except json.JSONDecodeError as exc:
         form.add_error("file", f"This is not a JSON dossier: {exc}")
-        return None
+    except RecursionError:  # lists nested thousands deep
+        form.add_error("file", "This is not a JSON dossier: its values nest too deeply.")
+    return None
 
 
 ACTIONS = {
