@@ -48,3 +48,11 @@ def test_a_long_standing_badge_wraps_in_its_cell_but_a_nowrap_one_does_not(page)
     assert page.eval_on_selector("#long", "e => getComputedStyle(e).whiteSpace") == "normal"
     assert page.eval_on_selector("#long", "e => e.getBoundingClientRect().width") <= 120
     assert page.eval_on_selector("#days", "e => getComputedStyle(e).whiteSpace") == "nowrap"
+
+
+def test_a_long_unbroken_heading_wraps_instead_of_widening_the_page(page):
+    page.set_content(f"""<style>{APP_CSS}</style><main style="width: 300px">
+      <div style="display: flex"><h1 id="name">SuperLongVendorNameWithoutAnySpacesRegenerative
+      BiotechnologiesInternationalHoldings</h1></div></main>""".replace("\n      Bio", "Bio"))
+    assert page.eval_on_selector("#name", "e => e.getBoundingClientRect().width") <= 300
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -139,7 +139,15 @@ def test_an_invalid_value_is_shown_next_to_its_field_and_nothing_saved(client_fo
         "q0_4__market": "united_states"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+    assert "The answers were not saved: some need correcting" in response.content.decode()
     assert state(assessment) == before
+
+
+def test_the_summary_names_document_kinds_as_the_checklist_does(client_for, practitioner,
+                                                                assessment, document):
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "certificate of analysis, 4.1," in page.lower()
+    assert "(coa)" not in page and ">coa," not in page
 
 
 def test_a_vendor_answer_needs_the_vendor_document(client_for, practitioner, assessment,

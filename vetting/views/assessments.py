@@ -105,7 +105,8 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
             if not errors:
                 messages.success(request, "Saved.")
         else:
-            messages.error(request, "Some answers need correcting: see the messages below.")
+            messages.error(request, "The answers were not saved: some need correcting, see "
+                                    "the messages below.")
         # A chosen file is stored whether or not the answers could be saved: a vendor's
         # answer is entered from its document, which has to be uploaded first.
         anchor = _store_chosen_files(request, assessment, form, documents)
