@@ -119,3 +119,35 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     assert dossier["answers"]["5.1"] == {"route": "injection"}
     assert dossier["answers"]["1.1"] == {"source": "plant"}
     assert dossier["evidence"]["1.4"][0]["name"] == "donor-eligibility.pdf"
+
+
+def test_leaving_a_step_with_unsaved_answers_asks_first(new_page, make_user, assessment):
+    """A step tab or link after typing asks before the answers are lost; after Save it
+    does not. (Staff step; the vendor portal's sections load the same script.)"""
+    from django.contrib.auth.models import User
+
+    User.objects.filter(pk=assessment.created_by_id).update(username="pia")
+    page = new_page()
+    page.add_init_script(COUNT_FETCHES)
+    login(page)
+    page.goto(f"/assessments/{assessment.pk}/steps/0/")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.check("#id_q0_3__sterile_0")
+    settled(page)
+    page.get_by_role("link", name=re.compile(r"^1\. Source and origin")).click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and page.url.endswith("/steps/0/")
+    assert page.is_checked("#id_q0_3__sterile_0")  # still there, to be saved
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r".*/steps/0/(#.*)?$"))
+    page.get_by_role("link", name=re.compile(r"^1\. Source and origin")).click()
+    page.wait_for_url("**/steps/1/")
+    assert asked == ["beforeunload"]  # not asked again
+    assert assessment.answers.get(question_id="0.3").value == {"sterile": "yes"}
