@@ -176,6 +176,28 @@ def test_a_vendor_answer_shows_the_document_it_was_entered_from(client_for, prac
     assert form["q1_2__document"].value() in (None, "")  # not entered from any document
 
 
+def test_an_answer_whose_document_was_replaced_offers_its_current_version(
+        client_for, practitioner, assessment, document, pdf_upload):
+    client = client_for(practitioner)
+    client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(document.pk)})
+    second = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                      upload=pdf_upload("CoA v2.pdf", PDF_BYTES + b"%2"),
+                                      user=practitioner, replaces=document)
+    third = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                     upload=pdf_upload("CoA v3.pdf", PDF_BYTES + b"%3"),
+                                     user=practitioner, replaces=second)
+    response = client.get(f"/assessments/{assessment.pk}/steps/1/")
+    assert response.context["form"]["q1_1__document"].value() == str(third.pk)
+    assert "from a vendor document: CoA.pdf" in response.content.decode()  # as entered
+    # Saving the step unchanged keeps the answer as it was entered.
+    before = state(assessment)
+    assert client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(third.pk)}).status_code == 302
+    assert assessment.answers.get(question_id="1.1").source_document == document
+    assert state(assessment) == before
+
+
 def test_vendor_questions_without_documents_cannot_be_cleared(client_for, practitioner,
                                                               assessment):
     services.assessment_invite(user=practitioner, assessment=assessment)

@@ -90,8 +90,7 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                           documents=documents, editable=assessment.is_editable,
                           carried=frozenset(a.question_id for a in answers
                                             if a.source == AnswerSource.CARRIED_OVER),
-                          sources={a.question_id: a.source_document_id for a in answers
-                                   if a.source_document_id})
+                          sources=workspace.answer_sources(assessment, answers, documents))
 
     form = domain_form(documents)
     errors: dict[str, str] = {}

@@ -52,6 +52,26 @@ def step_answers(assessment: Assessment) -> list[Answer]:
                                                   "clinic_fields_by"))
 
 
+def answer_sources(assessment: Assessment, answers: list[Answer],
+                   documents: list[EvidenceDocument]) -> dict[str, int]:
+    """The document each answer was entered from, as the step offers it: a document since
+    replaced is offered as its current version (the answer's caption still names the file
+    it was entered from)."""
+    current = {d.pk for d in documents}
+    sources = {a.question_id: a.source_document_id for a in answers if a.source_document_id}
+    if all(pk in current for pk in sources.values()):
+        return sources
+    successor = dict(assessment.documents.filter(replaces__isnull=False)
+                     .values_list("replaces_id", "pk"))
+    for qid, pk in sources.items():
+        seen = set()
+        while pk not in current and pk in successor and pk not in seen:
+            seen.add(pk)
+            pk = successor[pk]
+        sources[qid] = pk
+    return sources
+
+
 def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
                  documents: list[EvidenceDocument], errors: dict[str, str],
                  answers: list[Answer]) -> dict[str, Any]:
