@@ -1,5 +1,6 @@
 """Assessment workspace views: roles, 404 through the wrong parent, methods, nothing written."""
 
+import hashlib
 import json
 import re
 
@@ -108,6 +109,18 @@ def test_an_undecided_summary_reads_no_report(client_for, practitioner, assessme
     with CaptureQueriesContext(connection) as queries:
         assert client_for(practitioner).get(f"/assessments/{assessment.pk}/").status_code == 200
     assert not [q for q in queries if "vetting_report" in q["sql"]]
+
+
+def test_continue_the_checklist_opens_the_first_step_with_a_question_to_answer(
+        client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    for qid, value in {"0.1": {"category": "exosome_ev"}, "0.2": {"form": "topical"},
+                       "0.3": {"sterile": "no"}, "0.4": {"market": "united_states"}}.items():
+        services.answer_set(assessment=assessment, question_id=qid, value=value,
+                            user=practitioner)
+    page = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert (f'href="/assessments/{assessment.pk}/steps/1/">Continue the checklist</a>'
+            in page)
 
 
 def test_the_summary_links_each_missing_question_to_its_card(client_for, practitioner,
@@ -558,6 +571,26 @@ def test_import_through_the_page(client_for, practitioner, assessment):
         "file": SimpleUploadedFile("d.json", body.encode())})
     assert response["Location"] == f"/assessments/{assessment.pk}/"
     assert assessment.answers.get(question_id="5.1").source == "import"
+
+
+def test_the_summary_lists_the_documents_an_imported_dossier_expects(
+        client_for, practitioner, assessment, pdf_upload):
+    sha = hashlib.sha256(PDF_BYTES + b"%ind").hexdigest()
+    body = json.dumps({"checklist_version": "1", "answers": {},
+                       "evidence": {"5.3": [{"name": "IND letter.pdf", "kind": "ind_letter",
+                                             "sha256": sha}]}})
+    client = client_for(practitioner)
+    client.post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body.encode())})
+    page = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "Expected (1)" in page
+    assert (f'<a href="/assessments/{assessment.pk}/steps/5/#q5_3">5.3</a> IND letter.pdf '
+            '<span class="text-secondary">(IND acknowledgement letter)</span>') in page
+    # Once its file is uploaded, it is no longer expected.
+    services.evidence_upload(assessment=assessment, question_id="5.3", kind="ind_letter",
+                             upload=pdf_upload("IND.pdf", PDF_BYTES + b"%ind"),
+                             user=practitioner)
+    assert "Expected (" not in client.get(f"/assessments/{assessment.pk}/").content.decode()
 
 
 def test_a_dossier_saved_with_a_byte_order_mark_is_read(client_for, practitioner, assessment):

@@ -125,7 +125,9 @@ def summary_context(assessment: Assessment) -> dict[str, Any]:
         "documents": documents,
         "submissions": list(assessment.submissions.order_by("number")),
         "vendor_open": vendor_may_write(assessment),
-        "first_domain": assessment.checklist.domains[0].id,
+        # "Continue": the first step with a question still to answer (else the first).
+        "first_domain": next((b["domain"].id for b in by_domain if b["missing"]),
+                             assessment.checklist.domains[0].id),
         "decision": decision,
         # A report is the report of a decision: none to read before there is one.
         "reports": list(assessment.reports.select_related("certificate").order_by(
