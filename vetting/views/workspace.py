@@ -144,7 +144,7 @@ def score_chart(evaluation: Evaluation) -> dict[str, Any]:
     for index, (label, score) in enumerate(entries):
         percent = score.percent
         rows.append({"label": label, "percent": percent, "y": 8 + index * 26,
-                     "width": round(3.2 * (percent or 0), 1), "summary": index >= len(
+                     "width": round(2.9 * (percent or 0), 1), "summary": index >= len(
                          evaluation.scores), "applicable": score.applicable,
                      "complete": score.complete})
     return {"rows": rows, "height": 16 + len(rows) * 26}
