@@ -265,7 +265,7 @@ def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, goo
     # and at the form.
     assert "The decision was not signed: see the form “Decide and sign” below." in page
     assert page.index("The decision was not signed") < page.index('id="decision"')
-    assert "Not signed: correct what is marked below and sign again." in page
+    assert "Not signed: correct what is marked below, then sign again with your password" in page
     assert state(good) == before
 
 
