@@ -129,6 +129,18 @@ def test_a_deleted_account_is_audited(admin_client, staff_member):
     assert entry.before["groups"] == ["practitioner"] and entry.after is None
 
 
+def test_an_account_named_by_records_is_kept_and_the_page_says_why(admin_client,
+                                                                   practitioner, assessment):
+    url = reverse("admin:auth_user_delete", args=[practitioner.pk])
+    page = admin_client.get(url).content.decode()
+    assert "records are kept. To stop it signing in, untick “Active” instead." in page
+    assert "doesn&#x27;t have permission" not in page and "doesn't have permission" not in page
+    count = AuditEntry.objects.count()
+    admin_client.post(url, {"post": "yes"})
+    assert User.objects.filter(pk=practitioner.pk).exists()
+    assert AuditEntry.objects.count() == count
+
+
 def test_accounts_deleted_together_are_each_audited(admin_client, make_user):
     users = [make_user(username=f"gone{i}") for i in range(2)]
     response = admin_client.post(reverse("admin:auth_user_changelist"), {

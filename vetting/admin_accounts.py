@@ -52,6 +52,18 @@ class AuditedUserAdmin(UserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_deleted_objects(self, objs, request):
+        """An account that has acted is named by records that are never deleted (protected
+        links). Django would blame missing permissions and list every record; say why in
+        one line, and what to do instead."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:  # nothing is deleted while anything is protected
+            protected = [f"{len(protected)} records of the vetting (assessments, answers, "
+                         "documents, audit entries, ...) name this account, and records are "
+                         "kept. To stop it signing in, untick “Active” instead."]
+            perms_needed = set()
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
         accounts.account_change_record(actor_user=request.user, user=obj,
                                        before=accounts.account_state(obj), after=None)
