@@ -352,6 +352,9 @@ def test_lots_received_appear_in_the_products_next_report(good, practitioner, re
     text = pdf_text(report_bytes(issued(newer)), tmp_path)
     assert "HB-7001" in text
     assert "On hold" in text or "on hold" in text
+    words = " ".join(text.split())  # the CoA's values as people write them, as signed
+    assert "endotoxin 9.5 EU/mL" in words and "particles 20,000,000,000/mL (NTA)" in words
+    assert "size mode 112 nm" in words
 
 
 def test_a_retry_double_click_queues_once(good, practitioner):

@@ -122,7 +122,7 @@ class DemoBuilder:
                   "storage_on_arrival": "minus_80", "sterility": "pass",
                   "particle_method": "nta", "particle_concentration": 1.1e10, "size_mode": 118}
         for number, endotoxin in (("HB-3107", 0.08), ("HB-3152", 0.6)):
-            upload = SimpleUploadedFile(f"CoA {number}.pdf",
+            upload = SimpleUploadedFile(f"{number} certificate of analysis.pdf",
                                         demo_pdf(f"Certificate of analysis, lot {number}"))
             lot_record(user=self.practitioner, product=product, upload=upload,
                        lot_number=number, coa_lot_number=number, endotoxin=endotoxin, **common)
