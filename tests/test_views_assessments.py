@@ -423,6 +423,28 @@ def test_refused_answers_and_a_stored_file_are_told_apart(client_for, practition
     assert "Nothing was saved" not in page
 
 
+def test_a_document_without_its_answer_is_pointed_out_on_the_step(client_for, practitioner,
+                                                                   assessment, pdf_upload):
+    """2.7 (sterility validated) with only its file: the engine takes the document as an
+    answer, so nothing is MISSING, but no check runs on a file: the step says so."""
+    note = "A document is attached, but what it says is not recorded yet"
+    client = client_for(practitioner)
+    services.answer_set(assessment=assessment, question_id="0.3", value={"sterile": "yes"},
+                        user=practitioner)  # 2.7 applies to products sold sterile
+    url = f"/assessments/{assessment.pk}/steps/2/"
+    assert note not in client.get(url).content.decode()
+    report = services.evidence_upload(assessment=assessment, question_id="2.7",
+                                      kind="sterility_validation", user=practitioner,
+                                      upload=pdf_upload("validation.pdf"))
+    page = client.get(url).content.decode()
+    card = page[page.index('id="q2_7"'):]
+    assert note in card[:card.index("</section>")]
+    assert page.count(note) == 1
+    services.answer_set(assessment=assessment, question_id="2.7", value={"validated": "yes"},
+                        user=practitioner, source_document=report)
+    assert note not in client.get(url).content.decode()
+
+
 def test_a_document_is_replaced_on_its_step_and_the_old_version_kept(client_for, practitioner,
                                                                     assessment, other):
     client = client_for(practitioner)

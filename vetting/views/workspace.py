@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from vetting import services
 from vetting.checklist import Evaluation, Severity
+from vetting.checklist.conditions import is_answered
 from vetting.forms.checklist import DomainForm, prefix
 from vetting.models import Answer, Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
@@ -72,6 +73,20 @@ def answer_sources(assessment: Assessment, answers: list[Answer],
     return sources
 
 
+def _records_a_value(question, answer: Answer | None) -> bool:
+    """Whether a stored answer records what a question asks beyond its documents (the
+    engine takes a document alone as an answer, but its checks run on the values; the
+    clinic's own fields in a vendor question do not count, as in the engine). A question
+    that asks for documents only needs none."""
+    names = {f.name for f in question.fields if not f.is_document} - question.clinic_fields
+    if not names:
+        return True
+    value = answer.value if answer is not None else None
+    rows = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    return any(is_answered(row.get(name)) for row in rows if isinstance(row, dict)
+               for name in names)
+
+
 def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
                  documents: list[EvidenceDocument], errors: dict[str, str],
                  answers: list[Answer]) -> dict[str, Any]:
@@ -94,6 +109,8 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
         "document_fields": question.documents, "findings": findings.get(question.id, []),
         "error": errors.get(question.id),
         "clinic_fields": [f.label for f in question.fields if f.by == "practitioner"],
+        "values_missing": bool(docs_by_question.get(question.id))
+        and not _records_a_value(question, answers.get(question.id)),
     } for question in form.questions]
     ids = [d.id for d in checklist.domains]
     position = ids.index(domain_id)
