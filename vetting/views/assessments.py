@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,11 +71,11 @@ def render_summary(request: HttpRequest, assessment: Assessment, *, status: int 
     context["contacts"] = assessment.product.vendor.contacts.all()  # read if the form shows
     # Listed by an imported dossier and not uploaded yet (no current file of that SHA-256).
     held = {document.sha256 for document in context["documents"]}
-    questions = {q.id: q for q in assessment.checklist.questions}
+    question = assessment.checklist.question
     context["expected"] = [
         {"item": expected, "url": reverse("assessment_step", args=[
-            assessment.pk, questions[expected.question_id].domain_id])
-            + "#" + prefix(questions[expected.question_id])}
+            assessment.pk, question(expected.question_id).domain_id])
+            + "#" + prefix(question(expected.question_id))}
         for expected in assessment.expected_documents.all() if expected.sha256 not in held]
     context["invitation_form"] = invitation_form or InvitationForm(
         vendor=assessment.product.vendor)
@@ -275,16 +276,13 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("file", exc.message)
             else:
                 matched, expected = result.matched_documents, len(result.expected_documents)
-                messages.success(request, f"Imported {plural(result.answers, 'answer')}; "
-                                          f"{plural(matched, 'document')} matched, "
+                messages.success(request, f"Imported {result.answers} "
+                                          f"answer{pluralize(result.answers)}; {matched} "
+                                          f"document{pluralize(matched)} matched, "
                                           f"{expected} expected.")
                 return redirect("assessment_detail", pk)
     return render(request, "vetting/assessments/import.html",
                   {"assessment": assessment, "form": form})
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _read_dossier(form: DossierImportForm):

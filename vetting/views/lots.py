@@ -87,7 +87,6 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
     if request.method == "POST" and request.FILES.get("coa") and "coa" not in form.errors:
         # A browser does not keep a chosen file when the form comes back: say so at the field.
         form.add_error("coa", "Nothing was recorded: choose the certificate of analysis again.")
-    decision = lot_services.current_decision(product)  # as it stands after the attempt
     context = {"form": form, "product": product, "decision": decision,
                "standing": standing.standing_of_product(product),
                "spec_rows": spec_rows(decision.approved_spec) if decision else []}
