@@ -1,0 +1,80 @@
+"""Every page each role reaches by following links from the dashboard, and the pages of the
+demo's vendor links, render without a server error as well-formed HTML: tags closed in
+order, unique ids, and labels and aria references that name an element of the page (what
+a screen reader follows). On the demo data, which has a case in every state."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+
+from tests.html_checks import html_problems
+from vetting.models import AuditEntry, AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+PER_VIEW = 4  # pages of one view checked per role: the same template with other data
+NOT_FOLLOWED = ("/admin/",)  # Django's own admin pages
+
+
+def crawl(client, start: list[str]) -> tuple[dict[str, list[str]], Counter]:
+    """Problems by URL, and the pages checked per view, of the pages reached from `start`."""
+    queue, seen, per_view, problems = deque(start), set(start), Counter(), {}
+    while queue:
+        url = queue.popleft()
+        try:
+            view = resolve(urlsplit(url).path).view_name
+        except Resolver404:
+            continue
+        if per_view[view] >= PER_VIEW:
+            continue
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        per_view[view] += 1
+        found, links = html_problems(response.content.decode())
+        if found:
+            problems[url] = found
+        for link in links:
+            link = link.split("#")[0]
+            if link.startswith("/") and link not in seen and not link.startswith(NOT_FOLLOWED):
+                seen.add(link)
+                queue.append(link)
+    return problems, per_view
+
+
+@pytest.fixture
+def demo(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("username", ["practitioner", "reviewer", "admin"])
+def test_every_page_a_role_reaches_is_well_formed(demo, client, username):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+    written = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    problems, per_view = crawl(client, ["/"])
+    assert problems == {}
+    # The crawl reached the registers, the cases and their steps (not just the dashboard).
+    assert {"dashboard", "vendor_detail", "product_detail", "assessment_detail",
+            "assessment_step"} <= set(per_view), per_view
+    # Following links changes nothing: what it writes to the trail is downloads only.
+    assert set(AuditEntry.objects.filter(seq__gt=written).values_list("event", flat=True)) <= {
+        AuditEvent.DOWNLOAD}
+
+
+def test_every_page_of_the_vendor_links_is_well_formed(demo, client):
+    links = [line.split(": ", 1)[1].split()[0] for line in demo.splitlines()
+             if ": /v/" in line]
+    assert links
+    problems, per_view = crawl(client, links)
+    assert problems == {}
+    assert {"portal_home", "portal_step"} <= set(per_view), per_view
