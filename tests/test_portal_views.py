@@ -459,3 +459,60 @@ def test_posts_need_no_csrf_cookie_the_token_is_the_secret(token, assessment):
     assert response.status_code == 302
     assert assessment.answers.filter(question_id="1.1").exists()
     assert "csrftoken" not in client.cookies
+
+
+# ------------------------------------------------------------------ changed meanwhile
+
+def opened_fingerprints(page: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(q\w+--loaded)"(?: value="([0-9a-f]*)")?', page))
+
+
+def opened_section_1(client, token) -> dict[str, str]:
+    return opened_fingerprints(client.get(url(token, "steps", "1")).content.decode())
+
+
+def test_a_save_over_an_answer_changed_meanwhile_is_refused(client, token, issued,
+                                                             assessment):
+    shown = opened_section_1(client, token)
+    # Another tab (or another contact of the vendor) saves 1.1 first.
+    portal_services.portal_answers_save(invitation=issued.invitation,
+                                        values={"1.1": {"source": "plant"}})
+    response = client.post(url(token, "steps", "1"), {
+        **shown, "q1_1__source": "msc_adipose", "q1_2__inci_name": "Exosomes", "save": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Your answers were not saved: 1.1 changed since you opened this page" in page
+    assert ("Changed since you opened this page, by Vera Quality &lt;vera@aurora.example&gt; "
+            "on ") in page
+    assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
+    assert not assessment.answers.filter(question_id="1.2").exists()  # all or nothing
+    # Saved again from the page that named it: the vendor's answer replaces it.
+    again = {**shown, **opened_fingerprints(page), "q1_1__source": "msc_adipose", "save": ""}
+    assert client.post(url(token, "steps", "1"), again).status_code == 302
+    assert assessment.answers.get(question_id="1.1").value == {"source": "msc_adipose"}
+
+
+def test_the_vendor_reads_the_clinic_for_an_answer_the_clinic_entered(
+        client, token, assessment, practitioner, pdf_upload):
+    shown = opened_section_1(client, token)
+    document = evidence_upload(assessment=assessment, question_id="1.2", kind="cell_bank_identity",
+                               upload=pdf_upload(), user=practitioner)
+    answer_set(assessment=assessment, question_id="1.2", value={"inci_name": "Rose extract"},
+               user=practitioner, source_document=document)
+    page = client.post(url(token, "steps", "1"), {**shown, "q1_2__inci_name": "Rose vesicles"}
+                       ).content.decode()
+    assert "Changed since you opened this page, by the clinic on " in page
+    assert "Rose extract. Your answer below was not saved" in page
+    assert assessment.answers.get(question_id="1.2").value == {"inci_name": "Rose extract"}
+
+
+def test_a_save_keeps_an_answer_changed_meanwhile_that_the_page_left_alone(client, token,
+                                                                           issued, assessment):
+    shown = opened_section_1(client, token)
+    portal_services.portal_answers_save(invitation=issued.invitation,
+                                        values={"1.1": {"source": "plant"}})
+    response = client.post(url(token, "steps", "1"), {
+        **shown, "q1_2__inci_name": "Rose vesicles", "save": ""})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
+    assert assessment.answers.get(question_id="1.2").value == {"inci_name": "Rose vesicles"}

@@ -770,3 +770,101 @@ def test_the_summary_offers_to_withdraw_with_a_reason(client_for, practitioner, 
     assert f'action="/assessments/{assessment.pk}/actions/withdraw/"' in content
     assert '<label class="form-label" for="id_reason">Reason</label>' in content
     assert re.search(r'<textarea name="reason"[^>]* class="form-control"[^>]*required', content)
+
+
+# A page loaded, then the same answers changed by someone else before it is saved.
+
+def loaded_fingerprints(page: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(q\w+--loaded)"(?: value="([0-9a-f]*)")?', page))
+
+
+@pytest.fixture
+def colleague(make_user):
+    return make_user("practitioner", username="bob", first_name="Bob", last_name="Ode")
+
+
+def opened_step_0(client, assessment, practitioner):
+    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "topical"},
+                        user=practitioner)
+    page = client.get(f"/assessments/{assessment.pk}/steps/0/").content.decode()
+    return {**loaded_fingerprints(page), "q0_1__category": "exosome_ev",
+            "q0_2__form": "topical"}
+
+
+def test_a_save_leaves_an_answer_changed_meanwhile_that_the_page_did_not_change(
+        client_for, practitioner, colleague, assessment):
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
+                        user=colleague)
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/",
+                           {**shown, "q0_4__market": "united_states"}, follow=True)
+    values = dict(assessment.answers.values_list("question_id", "value"))
+    assert values["0.2"] == {"form": "injectable"}  # Bob's, not the page's old value
+    assert values["0.4"] == {"market": "united_states"}  # what this page changed is saved
+    assert ('Also: the answer to <a href="#q0_2">0.2</a> was changed by someone else since '
+            "you opened this page, and you left it as shown: their answer stands."
+            ) in response.content.decode()
+
+
+def test_a_save_over_an_answer_changed_meanwhile_is_refused_and_says_by_whom(
+        client_for, practitioner, colleague, assessment):
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
+                        user=colleague)
+    before = state(assessment)
+    mine = {**shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"}
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/", mine)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert state(assessment) == before  # all or nothing: 0.4 is not saved either
+    assert ('The answers were not saved: the answer to <a href="#q0_2">0.2</a> changed since '
+            "you opened this page.") in page
+    assert "Changed since you opened this page, by Bob Ode on " in page
+    assert "to: product form: injectable. Your answer below was not saved" in page
+    assert re.search(r'<option value="hair_scalp"[^>]*selected', page)  # the user's answer
+    # Shown Bob's answer, the user saves again: theirs replaces his.
+    again = {**mine, **loaded_fingerprints(page)}
+    assert again["q0_2--loaded"] != shown["q0_2--loaded"]
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/", again)
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="0.2").value == {"form": "hair_scalp"}
+    assert assessment.answers.get(question_id="0.4").value == {"market": "united_states"}
+
+
+def test_the_same_change_made_meanwhile_is_no_conflict(client_for, practitioner, colleague,
+                                                       assessment):
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
+                        user=colleague)
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/",
+                           {**shown, "q0_2__form": "injectable"})
+    assert response.status_code == 302
+
+
+def test_an_answer_cleared_meanwhile_is_named_too(client_for, practitioner, colleague,
+                                                  assessment):
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="0.2", value={}, user=colleague)
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/",
+                           {**shown, "q0_2__form": "injectable"})
+    assert "Cleared since you opened this page." in response.content.decode()
+    assert not assessment.answers.filter(question_id="0.2").exists()
+
+
+def test_several_answers_changed_meanwhile_are_each_named(client_for, practitioner, colleague,
+                                                          assessment):
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
+                        user=colleague)
+    services.answer_set(assessment=assessment, question_id="0.4", value={"market": "eu_uk"},
+                        user=colleague)
+    page = client.post(f"/assessments/{assessment.pk}/steps/0/", {
+        **shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"}).content.decode()
+    assert ('the answers to <a href="#q0_2">0.2</a> and <a href="#q0_4">0.4</a> changed '
+            "since you opened this page.") in page
+    assert page.count("Changed since you opened this page, by Bob Ode") == 2

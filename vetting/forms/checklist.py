@@ -3,11 +3,16 @@
 Field names are `q<question>__<field>` (dots become underscores), and for the
 repeatable question `q<question>__r<row>__<field>`. A vendor question edited by
 clinic staff carries `q<question>__document`: the vendor document the answer was
-entered from. Forms only clean; the services validate again and write.
+entered from. Each question carries `q<question>--loaded`, a fingerprint of its answer
+as the page showed it: a save does not overwrite, unseen, an answer someone else changed
+meanwhile (another user, the vendor, another tab). Forms only clean; the services
+validate again and write.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -34,6 +39,21 @@ FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)|replace-(?P<docum
 def field_name(question: Question, field: Field, row: int | None = None) -> str:
     middle = f"__r{row}" if row is not None else ""
     return f"{prefix(question)}{middle}__{field.name}"
+
+
+def loaded_name(question: Question) -> str:
+    """The hidden input with the fingerprint of the question's answer as the page showed it
+    (not a `__` name: those are the question's fields)."""
+    return f"{prefix(question)}--loaded"
+
+
+def _canonical(value: Any) -> Any:
+    """A value as its fingerprint reads it: 5 and 5.0 alike, a multiple choice in any order."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return sorted((_canonical(v) for v in value), key=repr)
+    return value
 
 
 def form_field(field: Field) -> forms.Field:
@@ -112,6 +132,10 @@ class DomainForm(forms.Form):
                             *((str(d.pk), f"{d.original_name} ({d.kind})") for d in documents)]
         for question in self.questions:
             self._add_question(question, document_choices)
+            self.fields[loaded_name(question)] = forms.CharField(
+                required=False, strip=False, widget=forms.HiddenInput)
+            self.initial[loaded_name(question)] = self.fingerprint(
+                question, self.stored.get(question.id))
             # Disabled fields keep their stored value whatever is posted: read-only
             # answers (a locked assessment, or the vendor's fields of a vendor question
             # with no vendor document to enter them from) can never be cleared by a save.
@@ -182,10 +206,73 @@ class DomainForm(forms.Form):
                 **{f.name: json_value(data.get(field_name(question, f)))
                    for f in self._answer_fields(question)}}
 
+    def shown_part(self, question: Question, value: Any) -> Any:
+        """The part of an answer this form shows, without empty values (None for no
+        answer): the vendor's fields in the portal, every field on the clinic's step."""
+        shown = {f.name for f in self._answer_fields(question)}
+
+        def part(row: Any) -> dict:
+            if not isinstance(row, dict):
+                return {}
+            return {k: v for k, v in row.items() if k in shown and v not in (None, "", [])}
+
+        if question.repeatable:
+            value = [row for row in map(part, value if isinstance(value, list) else []) if row]
+        else:
+            value = part(value)
+        return value or None
+
+    def fingerprint(self, question: Question, value: Any) -> str:
+        """A digest of the part of an answer this form shows ("" for no answer)."""
+        part = self.shown_part(question, value)
+        if part is None:
+            return ""
+        canonical = ([{k: _canonical(v) for k, v in row.items()} for row in part]
+                     if isinstance(part, list) else {k: _canonical(v) for k, v in part.items()})
+        text = json.dumps(canonical, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _meanwhile(self, question: Question) -> tuple[str, str, str] | None:
+        """The fingerprints (as the page showed it, as stored now, as posted) of an answer
+        changed since the page was loaded; None if it was not, or if the page did not say
+        what it showed."""
+        loaded = self.data.get(loaded_name(question))
+        if loaded is None:
+            return None
+        now = self.fingerprint(question, self.stored.get(question.id))
+        if loaded == now:
+            return None
+        return loaded, now, self.fingerprint(question, self.question_value(question))
+
+    def kept_questions(self) -> list[Question]:
+        """Questions changed by someone else since the page was loaded and left here as the
+        page showed them: their stored answer stands (after is_valid)."""
+        return [q for q in self.questions
+                if (seen := self._meanwhile(q)) and seen[2] == seen[0]]
+
+    def conflicting_questions(self) -> list[Question]:
+        """Questions changed both by someone else since the page was loaded and here, to
+        something else: saving would overwrite an answer the user has not seen (after
+        is_valid)."""
+        return [q for q in self.questions
+                if (seen := self._meanwhile(q)) and seen[2] not in (seen[0], seen[1])]
+
+    def take_as_loaded(self, questions: list[Question]) -> None:
+        """Mark the stored answers of these questions as seen: the page, shown again with
+        them named, saves over them on the next save."""
+        self.data = self.data.copy()
+        for question in questions:
+            self.data[loaded_name(question)] = self.fingerprint(
+                question, self.stored.get(question.id))
+
     def changed_questions(self) -> list[Question]:
-        """Questions whose posted answer differs from the stored one."""
+        """Questions whose posted answer differs from the stored one (not those changed
+        meanwhile by someone else and left as they were here)."""
         changed = []
+        kept = {q.id for q in self.kept_questions()}
         for question in self.questions:
+            if question.id in kept:
+                continue
             posted = self.question_value(question)
             if question.repeatable:
                 same = posted == list(self.stored.get(question.id) or [])
@@ -211,6 +298,7 @@ class DomainForm(forms.Form):
             result["plain"] = [self[field_name(question, f)] for f in fields]
         if question.by == "vendor" and self.only_by is None:
             result["document"] = self[f"{prefix(question)}__document"]
+        result["loaded"] = self[loaded_name(question)]
         return result
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vetting import services
@@ -103,15 +104,31 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
 
     form = domain_form(documents)
     errors: dict[str, str] = {}
+    conflicts = []
     if request.method == "POST":
         if not assessment.is_editable:
             messages.error(request, "This assessment is "
                            f"{assessment.get_state_display().lower()}: its answers are locked.")
             return redirect("assessment_step", pk, domain_id)
         if form.is_valid():
-            errors = _save_step(request, assessment, form, documents)
+            # Nothing is saved over an answer changed since the page was loaded, unseen.
+            conflicts = form.conflicting_questions()
+            if conflicts:
+                errors = workspace.changed_meanwhile(
+                    form, conflicts, {a.question_id: a for a in answers})
+                messages.error(request, format_html(
+                    "The answers were not saved: {} changed since you opened this page.",
+                    _numbered(conflicts)))
+            else:
+                errors = _save_step(request, assessment, form, documents)
             if not errors:
                 messages.success(request, "Saved.")
+                if kept := form.kept_questions():
+                    messages.info(request, format_html(
+                        "Also: {} {} changed by someone else since you opened this page, and "
+                        "you left {} as shown: {}.", _numbered(kept),
+                        *(["was", "it", "their answer stands"] if len(kept) == 1
+                          else ["were", "them", "theirs stand"])))
         else:
             messages.error(request, "The answers were not saved: some need correcting, see "
                                     "the messages below.")
@@ -124,8 +141,19 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
             documents = workspace.current_documents(assessment)
             form = domain_form(documents)
             form.is_valid()
+        form.take_as_loaded(conflicts)  # named now: saving again replaces them
     context = workspace.step_context(assessment, domain_id, form, documents, errors, answers)
     return render(request, "vetting/assessments/step.html", context)
+
+
+def _numbered(questions: list) -> str:
+    """"the answer to 1.2", "the answers to 1.2 and 1.4", each linked to its question (on a
+    phone it can be screens below the message)."""
+    links = [format_html('<a href="#{}">{}</a>', prefix(q), q.id) for q in questions]
+    if len(links) == 1:
+        return format_html("the answer to {}", links[0])
+    return format_html("the answers to {} and {}",
+                       format_html_join(", ", "{}", ((link,) for link in links[:-1])), links[-1])
 
 
 def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> dict[str, str]:

@@ -204,7 +204,15 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
         context["uploaded"] = "uploaded" in request.GET
         return render(request, "vetting/portal/step.html", context)
     saved = False
-    if form.is_valid():
+    conflicts = form.conflicting_questions() if form.is_valid() else []
+    if conflicts:  # nothing is saved over an answer changed since the page was loaded
+        answers = {a.question_id: a for a in invitation.assessment.answers.filter(
+            question_id__in=[q.id for q in conflicts]).select_related("answered_by")}
+        errors.update(workspace.changed_meanwhile(form, conflicts, answers, for_vendor=True))
+        errors[""] = ("Your answers were not saved: "
+                      f"{', '.join(q.id for q in conflicts)} changed since you opened this "
+                      "page (see below).")
+    elif form.is_valid():
         values = {q.id: form.question_value(q) for q in form.changed_questions()}
         try:
             portal_services.portal_answers_save(invitation=invitation, values=values)
@@ -223,6 +231,7 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
     if saved or stored:  # the answers as typed, over what is now stored and confirmed
         form = _step_form(invitation, domain_id, request.POST)
         form.is_valid()
+    form.take_as_loaded(conflicts)  # named now: saving again replaces them
     context = step_context(invitation, token, domain_id, form, errors,
                            upload_errors=upload_errors)
     context["saved"], context["uploaded"] = saved, bool(stored)

@@ -6,6 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from vetting import services
 from vetting.checklist import Evaluation, Severity
@@ -15,6 +17,7 @@ from vetting.models import Answer, Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
 from vetting.services.evaluation import current_documents, normalize_answer, stored_answers
+from vetting.templatetags.vetting_tags import answer_text
 
 SEVERITY_ORDER = [Severity.RED, Severity.AMBER, Severity.MISSING]
 
@@ -85,6 +88,31 @@ def _records_a_value(question, answer: Answer | None) -> bool:
     rows = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
     return any(is_answered(row.get(name)) for row in rows if isinstance(row, dict)
                for name in names)
+
+
+def changed_meanwhile(form: DomainForm, questions: list, answers: dict[str, Answer], *,
+                      for_vendor: bool = False) -> dict[str, str]:
+    """Why each of these questions was not saved: its answer changed since the page was
+    loaded (by whom, when and to what). The vendor reads "the clinic" for clinic staff."""
+    reasons = {}
+    for question in questions:
+        answer = answers.get(question.id)
+        part = form.shown_part(question, answer.value if answer else None)
+        if part is None:
+            reasons[question.id] = ("Cleared since you opened this page. Your answer below was "
+                                    "not saved: save again to record it.")
+            continue
+        who, at = answer.answered_by_label, answer.answered_at
+        if answer.clinic_fields_at and answer.clinic_fields_at > at and not for_vendor:
+            who, at = answer.clinic_fields_by_label, answer.clinic_fields_at
+        if for_vendor and answer.answered_by_id:
+            who = "the clinic"
+        when = date_format(timezone.localtime(at), "Y-m-d H:i")
+        reasons[question.id] = (
+            f"Changed since you opened this page, by {who} on {when}, to: "
+            f"{answer_text(part, question)}. Your answer below was not saved: save again to "
+            "replace theirs with it, or reload the page to keep theirs.")
+    return reasons
 
 
 def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
