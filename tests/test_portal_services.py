@@ -376,6 +376,21 @@ def test_an_upload_follows_the_upload_rules(send, pdf_upload):
     assert EvidenceDocument.objects.count() == 0
 
 
+def test_an_upload_is_read_and_checked_before_the_assessment_is_locked(send, pdf_upload,
+                                                                       monkeypatch):
+    """On SQLite the lock is the whole database's: a slow file must not hold it."""
+    from django.db import connection
+
+    invitation = send().invitation
+    depth, seen = len(connection.atomic_blocks), []
+    real = portal_services.inspect_upload
+    monkeypatch.setattr(portal_services, "inspect_upload",
+                        lambda upload: seen.append(len(connection.atomic_blocks)) or real(upload))
+    portal_services.portal_upload(invitation=invitation, question_id="4.1", kind="coa",
+                                  upload=pdf_upload("coa.pdf"))
+    assert seen == [depth]  # once, outside the transaction that locks the assessment
+
+
 # ------------------------------------------------------------------ submissions
 
 def reopen(assessment, practitioner, reviewer, message="Send the stability study."):

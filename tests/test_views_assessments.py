@@ -552,6 +552,16 @@ def test_staff_download_a_document_as_an_attachment(client_for, make_user, asses
     assert AuditEntry.objects.last().event == "download"
 
 
+def test_a_document_stored_under_another_extension_downloads_as_what_it_is(
+        client_for, practitioner, assessment, document):
+    """A file stored before names were given their content's extension (CoA.html holding a
+    PDF) is still sent under a name the reader's computer opens as a PDF."""
+    EvidenceDocument.objects.filter(pk=document.pk).update(original_name="CoA.html")
+    response = client_for(practitioner).get(
+        f"/assessments/{assessment.pk}/documents/{document.pk}/")
+    assert response["Content-Disposition"] == 'attachment; filename="CoA.html.pdf"'
+
+
 def test_a_pdf_opens_inline_under_a_sandbox(client_for, practitioner, assessment, document):
     response = client_for(practitioner).get(
         f"/assessments/{assessment.pk}/documents/{document.pk}/?inline=1")

@@ -2,7 +2,11 @@
 
 Only a short allow-list is accepted: PDF, PNG, JPEG and the Office Open XML
 documents (Word .docx, Excel .xlsx) that vendors send certificates and reports in.
-HTML, SVG and anything scriptable are refused whatever they are called.
+HTML, SVG and anything scriptable are refused whatever they are called; so are Office
+files with macros, ActiveX controls, embedded OLE objects or links that fetch outside
+content. A file keeps its uploader's name for display, with the extension of what it is:
+the computer that downloads it opens it by that extension ("CoA.html" holding a PDF is
+downloaded as "CoA.html.pdf").
 """
 
 from __future__ import annotations
@@ -27,6 +31,26 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALLOWED_LABEL = "PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx)"
 # Shown inline (under a sandboxing CSP); everything else is served as an attachment.
 INLINE_TYPES = frozenset({PDF, PNG, JPEG})
+EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg"), DOCX: (".docx",),
+              XLSX: (".xlsx",)}
+
+# An Office document is a zip: opening one reads every entry's header, so the count is read
+# first (a document has tens of parts; a zip of a million empty entries takes seconds).
+MAX_ZIP_ENTRIES = 5_000
+MAX_ZIP_DIRECTORY_BYTES = 1_000_000  # the entries' headers (the count can be forged)
+MAX_RELATIONSHIPS_BYTES = 2_000_000  # the parts' lists of links (.rels), all together
+# Parts that run code or hold other programs' objects: macros, ActiveX, OLE embeddings.
+ACTIVE_PART = re.compile(
+    r"(?:^|/)(?:vbaProject\.bin|vbaData\.xml|activeX/.*|embeddings/[^/]*\.bin)$", re.IGNORECASE)
+# A link that fetches outside content when the file opens (a remote template, frame or OLE
+# object: the "Follina" pattern); an external hyperlink opens only when clicked.
+RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+EXTERNAL = re.compile(rb"\bTargetMode\s*=\s*[\"']External[\"']")
+LINK_TYPE = re.compile(rb"\bType\s*=\s*[\"']([^\"']*)[\"']")
+HYPERLINK_TYPE = b"/relationships/hyperlink"
+ACTIVE_CONTENT = ("This Word or Excel file has macros, ActiveX controls, embedded objects or "
+                  "links that load outside content, which are not accepted: save it as PDF, "
+                  "or as a plain .docx or .xlsx, and upload that.")
 
 
 @dataclass(frozen=True)
@@ -45,20 +69,67 @@ def safe_name(name: str) -> str:
     return base[-200:]
 
 
+def download_name(name: str, content_type: str) -> str:
+    """The name with the extension of the content type (added when it has another one)."""
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions or name.lower().endswith(extensions):
+        return name
+    return f"{name}{extensions[0]}"
+
+
+def _zip_directory(upload: UploadedFile) -> tuple[int, int] | None:
+    """(entries, bytes) of a zip's central directory, from its end record (None: no zip)."""
+    tail_size = min(upload.size, 22 + 65_535)  # the record, and a comment of at most 64 kB
+    upload.seek(upload.size - tail_size)
+    tail = upload.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    return (int.from_bytes(tail[at + 10:at + 12], "little"),
+            int.from_bytes(tail[at + 12:at + 16], "little"))
+
+
 def _office_type(upload: UploadedFile) -> str | None:
+    directory = _zip_directory(upload)
+    if directory is None:
+        return None
+    entries, size = directory
+    # 0xFFFF entries or 0xFFFFFFFF bytes: more, recorded in a ZIP64 record.
+    if entries >= min(MAX_ZIP_ENTRIES, 0xFFFF) or size > MAX_ZIP_DIRECTORY_BYTES:
+        raise InvalidInput(f"This file holds more than {MAX_ZIP_ENTRIES:,} parts: it is not "
+                           "a Word or Excel document that can be accepted.", field="file")
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+            entries = archive.infolist()
+            names = {entry.filename for entry in entries}
+            if "[Content_Types].xml" not in names:
+                return None
+            content_type = (DOCX if "word/document.xml" in names
+                            else XLSX if "xl/workbook.xml" in names else None)
+            if content_type and _has_active_content(archive, entries):
+                raise InvalidInput(ACTIVE_CONTENT, field="file")
+            return content_type
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         return None
-    if "[Content_Types].xml" not in names:
-        return None
-    if "word/document.xml" in names:
-        return DOCX
-    if "xl/workbook.xml" in names:
-        return XLSX
-    return None
+
+
+def _has_active_content(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> bool:
+    budget = MAX_RELATIONSHIPS_BYTES
+    for entry in entries:
+        if ACTIVE_PART.search(entry.filename):
+            return True
+        if entry.filename.endswith(".rels"):
+            budget -= entry.file_size
+            if budget < 0:  # no document has megabytes of links: not read, refused
+                return True
+            links = archive.read(entry)  # no more than its declared size
+            for link in RELATIONSHIP.finditer(links):
+                tag = link.group(0)
+                kind = LINK_TYPE.search(tag)
+                if EXTERNAL.search(tag) and not (kind and kind[1].endswith(HYPERLINK_TYPE)):
+                    return True
+    return False
 
 
 def detect_type(upload: UploadedFile) -> str | None:
@@ -98,4 +169,5 @@ def inspect_upload(upload: UploadedFile) -> UploadInfo:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    return UploadInfo(safe_name(upload.name), content_type, upload.size, digest.hexdigest())
+    name = download_name(safe_name(upload.name), content_type)
+    return UploadInfo(name, content_type, upload.size, digest.hexdigest())

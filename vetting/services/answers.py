@@ -20,7 +20,7 @@ from vetting.models import (
     InformationRequestTarget,
 )
 from vetting.permissions import STAFF_ROLES
-from vetting.uploads import inspect_upload
+from vetting.uploads import UploadInfo, inspect_upload
 
 from .common import lock_assessment, require_role, require_state
 from .errors import InvalidInput, InvalidState, NotAllowed
@@ -209,9 +209,12 @@ def evidence_upload(
     user=None,
     vendor_label: str | None = None,
     replaces: EvidenceDocument | None = None,
+    info: UploadInfo | None = None,
 ) -> EvidenceDocument:
-    """Store an uploaded document for a question; a replaced one stays as history."""
-    info = inspect_upload(upload)  # content, size and hash first: nothing written on failure
+    """Store an uploaded document for a question; a replaced one stays as history. `info`:
+    the upload already inspected (by a caller that holds a lock only after it)."""
+    if info is None:  # content, size and hash first: nothing written on failure
+        info = inspect_upload(upload)
     stored: list[EvidenceDocument] = []
     try:
         return _upload(assessment, question_id, kind, upload, info, user, vendor_label,

@@ -32,6 +32,7 @@ from vetting.models import (
     VendorSubmission,
 )
 from vetting.permissions import STAFF_ROLES
+from vetting.uploads import inspect_upload
 
 from .answers import set_answer_locked, vendor_may_write
 from .common import lock_assessment, require_role
@@ -229,6 +230,9 @@ def portal_upload(*, invitation: Invitation, question_id: str, kind: str,
 
     _require_live(invitation)
     limit = settings.PORTAL_MAX_UPLOADS_PER_SUBMISSION
+    # Read and checked before the lock (on SQLite, the whole database's write lock): a
+    # large or malformed file holds up no one else.
+    info = inspect_upload(upload)
     with transaction.atomic():
         assessment = lock_assessment(invitation.assessment_id)
         if uploads_since_last_submission(assessment) >= limit:
@@ -236,7 +240,7 @@ def portal_upload(*, invitation: Invitation, question_id: str, kind: str,
                                "most one submission may hold. Submit, or ask the clinic.",
                                field="file")
         return evidence_upload(assessment=assessment, question_id=question_id, kind=kind,
-                               upload=upload, vendor_label=vendor_label(invitation))
+                               upload=upload, vendor_label=vendor_label(invitation), info=info)
 
 
 def portal_submit(*, invitation: Invitation) -> VendorSubmission:
