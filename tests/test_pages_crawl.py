@@ -37,7 +37,12 @@ def crawl(client, start: list[str]) -> tuple[dict[str, list[str]], Counter]:
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         per_view[view] += 1
-        found, links = html_problems(response.content.decode())
+        html = response.content.decode()
+        found, links = html_problems(html)
+        # A browser sends "" for a number it cannot read in <input type="number"> (and every
+        # form here skips the browser's checks): a mistyped number would clear the stored one.
+        if 'type="number"' in html:
+            found.append('an <input type="number">: type numbers as text (NumberText)')
         if found:
             problems[url] = found
         for link in links:

@@ -878,3 +878,22 @@ def test_several_answers_changed_meanwhile_are_each_named(client_for, practition
     assert ('the answers to <a href="#q0_2">0.2</a> and <a href="#q0_4">0.4</a> changed '
             "since you opened this page.") in page
     assert page.count("Changed since you opened this page, by Bob Ode") == 2
+
+
+def test_a_mistyped_number_is_refused_next_to_it_and_the_stored_one_kept(client_for,
+                                                                         practitioner,
+                                                                         assessment, document):
+    """The number is a text input: the server gets "4e" (not the "" a browser sends for an
+    unreadable <input type="number">), says so, and clears nothing."""
+    services.answer_set(assessment=assessment, question_id="1.6", value={"passage": 4},
+                        user=practitioner, source_document=document)
+    client = client_for(practitioner)
+    page = client.get(f"/assessments/{assessment.pk}/steps/1/").content.decode()
+    assert re.search(r'<input type="text" name="q1_6__passage" value="4" inputmode="numeric"',
+                     page)
+    before = state(assessment)
+    response = client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_6__passage": "4e", "q1_6__document": str(document.pk)})
+    assert "Enter a whole number." in response.content.decode()
+    assert state(assessment) == before
+    assert assessment.answers.get(question_id="1.6").value == {"passage": 4}

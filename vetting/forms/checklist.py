@@ -23,6 +23,8 @@ from django import forms
 from vetting.checklist import Checklist, Field, Question
 from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
 
+from .widgets import NumberText
+
 YN_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 
 
@@ -77,10 +79,10 @@ def form_field(field: Field) -> forms.Field:
         bounds = {"min_value": -NUMBER_LIMIT if field.minimum is None else field.minimum,
                   "max_value": NUMBER_LIMIT}
         if field.integer:
-            return forms.IntegerField(**bounds, widget=forms.NumberInput(attrs=control),
+            return forms.IntegerField(**bounds, widget=NumberText(control, integer=True),
                                       **common)
         return forms.DecimalField(**bounds,
-                                  widget=forms.NumberInput(attrs={**control, "step": "any"}),
+                                  widget=NumberText(control),
                                   **common)
     if field.type == "date":
         return forms.DateField(widget=forms.DateInput(attrs={**control, "type": "date"}),

@@ -7,12 +7,15 @@ from django import forms
 from vetting.models import VendorContact
 from vetting.services.portal import MAX_EXPIRY_DAYS
 
+from .widgets import NumberText
+
 
 class InvitationForm(forms.Form):
     contact = forms.ModelChoiceField(queryset=VendorContact.objects.none(), empty_label=None,
                                      label="Vendor contact")
     expires_in_days = forms.IntegerField(min_value=1, max_value=MAX_EXPIRY_DAYS, initial=30,
-                                         label="Link valid for (days)")
+                                         label="Link valid for (days)",
+                                         widget=NumberText(integer=True))
     message = forms.CharField(required=False, max_length=2000, label="Message to the vendor",
                               widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -23,4 +26,5 @@ class InvitationForm(forms.Form):
 
 
 class ReissueForm(forms.Form):
-    expires_in_days = forms.IntegerField(min_value=1, max_value=MAX_EXPIRY_DAYS, initial=30)
+    expires_in_days = forms.IntegerField(min_value=1, max_value=MAX_EXPIRY_DAYS, initial=30,
+                                         widget=NumberText(integer=True))
