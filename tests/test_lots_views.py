@@ -308,3 +308,51 @@ def test_the_lot_register_queries_do_not_grow(client_for, practitioner, decided,
         record(practitioner, decided.product, pdf_upload, lot_number=f"L-{i}",
                coa_lot_number=f"L-{i}")
     assert count() == with_5
+
+
+# A lot usable as received, once its product may no longer be used.
+
+def suspend(decided, reviewer):
+    from vetting import services
+
+    services.assessment_suspend(user=reviewer, assessment=decided,
+                                reason="FDA warning letter to the vendor")
+
+
+def test_a_usable_lot_of_a_suspended_product_is_not_to_be_used(client_for, practitioner,
+                                                               reviewer, decided, usable):
+    client = client_for(practitioner)
+    assert 'text-bg-success">Usable</span>' in client.get("/lots/").content.decode()
+    suspend(decided, reviewer)
+    for url in ["/lots/", f"/products/{usable.product_id}/"]:
+        page = client.get(url).content.decode()
+        assert ('<span class="badge text-bg-danger">Not to be used</span><div class="small '
+                'text-secondary">Usable when received; the product is now suspended.</div>'
+                ) in page, url
+    page = client.get(f"/lots/{usable.pk}/").content.decode()
+    assert "<strong>Not to be used:</strong> usable when received, but" in page
+    # The filter of lots to use leaves it out; the whole list still has it.
+    assert f'href="/lots/{usable.pk}/"' not in client.get("/lots/?status=usable").content.decode()
+    assert f'href="/lots/{usable.pk}/"' in client.get("/lots/").content.decode()
+
+
+def test_the_usable_filter_lists_the_lots_of_a_product_in_use(client_for, practitioner, usable):
+    page = client_for(practitioner).get("/lots/?status=usable").content.decode()
+    assert f'href="/lots/{usable.pk}/"' in page
+    assert "Not to be used" not in page
+
+
+def test_a_lot_of_a_product_whose_approval_lapsed_is_not_to_be_used(client_for, practitioner,
+                                                                    decided, usable):
+    """As time passes the approval's last valid day (the query update stands for the
+    calendar: a signed decision is never changed)."""
+    from datetime import date
+
+    from vetting.models import Decision
+
+    Decision.objects.filter(pk=decided.decision.pk).update(valid_until=date(2020, 1, 1),
+                                                           lapses_on=date(2020, 1, 1))
+    Assessment.objects.filter(pk=decided.pk).update(lapses_on=date(2020, 1, 1))
+    client = client_for(practitioner)
+    assert f'href="/lots/{usable.pk}/"' not in client.get("/lots/?status=usable").content.decode()
+    assert "the product is now due for re-vetting." in client.get("/lots/").content.decode()

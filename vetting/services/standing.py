@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -261,6 +261,23 @@ def revetting_due(*, today: date | None = None, within_days: int = 0) -> QuerySe
     horizon = (today or clinic_today()) + timedelta(days=within_days)
     return (approved_assessments().filter(lapses_on__lt=horizon)
             .order_by("lapses_on", "pk"))
+
+
+def products_in_use_q(today: date) -> Q:
+    """Products that may be used today: a decision approving them stands and has not lapsed
+    (a suspended or rejected product, or one whose approval lapsed, may not)."""
+    return Q(Exists(Assessment.objects.filter(
+        Q(lapses_on__isnull=True) | Q(lapses_on__gte=today),
+        product=OuterRef("product"), state__in=APPROVED_STATES)))
+
+
+def with_product_standing(lots: list, *, today: date | None = None) -> list:
+    """Set `lot.product_standing` on lots (the product's standing today), in three queries
+    for all: a lot usable as received is not to be used once its product may not be."""
+    standings = standings_for({lot.product_id for lot in lots}, today=today)
+    for lot in lots:
+        lot.product_standing = standings[lot.product_id]
+    return lots
 
 
 def lots_on_hold() -> QuerySet:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vetting import services
 from vetting.forms.lots import LotForm, LotRejectForm, LotReleaseForm
 from vetting.lots_rules import spec_rows
-from vetting.models import Lot, LotStatus, Product
+from vetting.models import USABLE_LOT_STATUSES, Lot, LotStatus, Product
 from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES, has_role, role_required
 from vetting.services import lots as lot_services
 from vetting.services import revetting, standing
@@ -45,15 +45,17 @@ def lot_list(request: HttpRequest) -> HttpResponse:
     """Every lot received, the newest first; on hold: the one held longest first (as the
     dashboard lists them)."""
     status = choice_param(request, "status", LotStatus.values)
+    today = services.clinic_today()
     if status == LotStatus.ON_HOLD:
         lots = standing.lots_on_hold()
     else:
         lots = Lot.objects.select_related("product__vendor").order_by("-received_on", "-pk")
         lots = lots.filter(status=status) if status else lots
-    context = {
-        "page": paginate(request, lots),
-        "status": status, "statuses": LotStatus.choices, "today": services.clinic_today(),
-    }
+    if status in USABLE_LOT_STATUSES:  # and still to be used: their product may be
+        lots = lots.filter(standing.products_in_use_q(today))
+    page = paginate(request, lots)
+    page.object_list = standing.with_product_standing(list(page.object_list), today=today)
+    context = {"page": page, "status": status, "statuses": LotStatus.choices, "today": today}
     return render(request, "vetting/lots/list.html", context)
 
 
@@ -96,6 +98,7 @@ def lot_create(request: HttpRequest, product_id: int) -> HttpResponse:
 
 def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, status=200):
     may_resolve = lot.status == "on_hold" and has_role(request.user, REVIEWER_ROLES)
+    standing.with_product_standing([lot])
     context = {
         "lot": lot, "product": lot.product,
         "rows": spec_rows(lot.decision.approved_spec, {

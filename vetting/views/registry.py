@@ -316,11 +316,15 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     except InvalidState:
         newest = None
     today = services.clinic_today()
+    current = standing_services.standing_of_product(product)
+    lots = list(product.lots.select_related("decision__assessment")
+                .order_by("-received_on", "-pk"))
+    for lot in lots:
+        lot.product_standing = current
     context = {
         "product": product,
-        "standing": standing_services.standing_of_product(product),
-        "lots": list(product.lots.select_related("decision__assessment")
-                     .order_by("-received_on", "-pk")),
+        "standing": current,
+        "lots": lots,
         "today": today,
         "assessments": list(assessments),
         "checklist_versions": list(ChecklistVersion.objects.order_by("-loaded_at")),
