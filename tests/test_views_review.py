@@ -3,8 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import PASSWORD, count_queries
+from tests.conftest import PASSWORD, PDF_BYTES, count_queries
 from tests.test_services_review import in_review
 from vetting import services
 from vetting.models import Assessment, AuditEntry, Decision, Product, ReviewComment
@@ -331,4 +332,55 @@ def test_suspension_is_refused_to_other_roles(client_for, make_user, good, revie
     before = state(good)
     assert client_for(user).post(f"/review/{good.pk}/suspension/",
                                  {"reason": "x"}).status_code == 403
+    assert state(good) == before
+
+
+# ------------------------------------------------------------------ what the page showed
+
+def reviewed_on(page: str) -> str:
+    import re
+
+    return re.search(r'name="reviewed" value="([0-9a-f]{64})"', page)[1]
+
+
+def test_a_signature_from_a_page_older_than_the_answers_is_refused(client_for, reviewer,
+                                                                   practitioner, good):
+    client = client_for(reviewer)
+    seen = reviewed_on(client.get(f"/review/{good.pk}/").content.decode())
+    # Meanwhile the case goes back to the practitioner, who adds a document and resubmits.
+    services.assessment_request_information(user=reviewer, assessment=good,
+                                            target="practitioner", message="The 2025 CoA?")
+    services.evidence_upload(assessment=good, question_id="4.1", kind="coa",
+                             upload=SimpleUploadedFile("CoA 2025.pdf", PDF_BYTES + b"2025"),
+                             user=practitioner)
+    services.assessment_resubmit(user=practitioner, assessment=good)
+    before = state(good)
+    response = client.post(f"/review/{good.pk}/decision/", decision_data(reviewed=seen))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The answers or documents changed since you opened this page" in page
+    assert state(good) == before  # nothing signed
+    # Refused before the password was checked: no refusal counts towards the lock-out.
+    assert not AuditEntry.objects.filter(summary__startswith="Signature refused").exists()
+    # The page shown again carries what it now shows: signed from it, the decision stands.
+    fresh = reviewed_on(page)
+    assert fresh != seen
+    response = client.post(f"/review/{good.pk}/decision/", decision_data(reviewed=fresh))
+    assert response.status_code == 302
+    assert Decision.objects.get().assessment_id == good.pk
+
+
+def test_a_second_signature_on_a_decided_case_says_who_decided(client_for, reviewer,
+                                                               make_user, good):
+    director = make_user("reviewer", username="dora", first_name="Dora", last_name="Direk")
+    page = client_for(director).get(f"/review/{good.pk}/").content.decode()
+    client_for(reviewer).post(f"/review/{good.pk}/decision/",
+                              decision_data(reviewed=reviewed_on(page)))
+    before = state(good)
+    response = client_for(director).post(f"/review/{good.pk}/decision/", decision_data(
+        outcome="rejected", justification="No.", reviewed=reviewed_on(page)))
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "The decision was not signed: this assessment is now approved by " in content
+    assert "see the form" not in content
     assert state(good) == before

@@ -49,6 +49,8 @@ class InformationRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # The fingerprint of the answers and evidence on the page the reviewer read.
+    reviewed = forms.CharField(required=False, widget=forms.HiddenInput)
     outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect,
                                 help_text="A rejection signs no conditions, validity or "
                                           "specification: those fields are then ignored.")

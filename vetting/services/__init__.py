@@ -21,12 +21,19 @@ from .lifecycle import (
     assessment_withdraw,
     newest_checklist_version,
 )
-from .review import assessment_decide, clean_spec, reference_lot_spec, review_comment_add
+from .review import (
+    assessment_decide,
+    clean_spec,
+    reference_lot_spec,
+    review_comment_add,
+    reviewed_content,
+)
 from .system import worker_check_complete, worker_check_start
 
 __all__ = [
     "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
     "answer_set", "assessment_create", "assessment_decide", "clean_spec", "reference_lot_spec",
+    "reviewed_content",
     "review_comment_add",
     "assessment_evaluation", "assessment_export",
     "assessment_import", "assessment_invite", "assessment_refresh",

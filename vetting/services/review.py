@@ -25,7 +25,7 @@ from vetting.models import (
 from vetting.permissions import REVIEWER_ROLES
 
 from .common import lock_assessment, require_role, require_signing_password, require_state
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidState
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
 from .lifecycle import assessment_supersede
 from .reports import report_enqueue
@@ -82,6 +82,19 @@ def _spec_problems(spec: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
         if low in clean and high in clean and clean[low] > clean[high]:
             problems.append((low, f"The {SPEC_KEYS[low]} is above the {SPEC_KEYS[high]}."))
     return clean, problems
+
+
+def reviewed_content(assessment: Assessment) -> str:
+    """A fingerprint of the answers and evidence a reviewer reads before signing: the review
+    page carries it with its form, and a signature from a page older than them is refused."""
+    return _signed_content(assessment, {})
+
+
+def _require_reviewed(assessment: Assessment, reviewed: str | None) -> None:
+    if reviewed is not None and reviewed != reviewed_content(assessment):
+        raise InvalidState("The answers or documents changed since you opened this page (the "
+                           "vendor or the practitioner saved since): the page now shows them. "
+                           "Read them again, then sign.")
 
 
 def _signed_content(assessment: Assessment, fields: dict[str, Any]) -> str:
@@ -141,8 +154,10 @@ def assessment_decide(
     conditions: str = "",
     valid_until: date | None = None,
     approved_spec: dict[str, Any] | None = None,
+    reviewed: str | None = None,
 ) -> Decision:
-    """Decide and sign. Locks the answers and evidence; supersedes older decisions."""
+    """Decide and sign. Locks the answers and evidence; supersedes older decisions.
+    `reviewed`: the `reviewed_content` of the page the reviewer read (None: not checked)."""
     require_role(user, REVIEWER_ROLES, "decide and sign")
     justification, conditions = justification.strip(), conditions.strip()
     if outcome == DecisionOutcome.REJECTED:
@@ -153,6 +168,7 @@ def assessment_decide(
     with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        _require_reviewed(locked, reviewed)
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until, spec_problems)
         # Only a check: the findings are stored below, with the signature and its audit
@@ -164,6 +180,7 @@ def assessment_decide(
         # password was being checked (another request, a date rule passing midnight).
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        _require_reviewed(locked, reviewed)
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until)
         decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vetting import services
@@ -55,6 +57,12 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
     context = workspace.summary_context(assessment)
     initial, reference = services.reference_lot_spec(assessment)
     initial["valid_until"] = services.clinic_today() + timedelta(days=365)
+    # What the page shows is what the signature is checked against: a form shown again
+    # carries the fingerprint of the answers it is now shown with.
+    initial["reviewed"] = services.reviewed_content(assessment)
+    if decision_form := forms.get("decision_form"):
+        decision_form.data = decision_form.data.copy()
+        decision_form.data["reviewed"] = initial["reviewed"]
     context.update({
         "answers": workspace.answers_with_evidence(assessment),
         "comments": workspace.comments_by_question(assessment),
@@ -127,7 +135,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, assessment=assessment, outcome=data["outcome"],
                 password=data["password"], justification=data["justification"],
                 conditions=data["conditions"], valid_until=data["valid_until"],
-                approved_spec=form.spec())
+                approved_spec=form.spec(), reviewed=data["reviewed"] or None)
         except ServiceError as exc:
             for field, message in exc.problems:  # all at once, each next to its field
                 form.add_error(field if field in form.fields else None, message)
@@ -136,9 +144,19 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                                       f"{decision.signer_name}.")
             return redirect("assessment_detail", pk)
     # At the top too: on a phone the form is screens below, and the page must not pass
-    # for a signed decision.
-    messages.error(request, "The decision was not signed: see the form “Decide and sign” "
-                            "below.")
+    # for a signed decision. Decided meanwhile (another reviewer, another tab), the page
+    # has no form any more: the banner says why.
+    assessment = get_assessment(request.user, pk)  # as it is now
+    if assessment.state != AssessmentState.IN_REVIEW:
+        decision = getattr(assessment, "decision", None)
+        by = (f" by {decision.signer_name} on "
+              f"{date_format(timezone.localtime(decision.signed_at), 'Y-m-d H:i')}"
+              if decision else "")
+        messages.error(request, f"The decision was not signed: this assessment is now "
+                                f"{assessment.get_state_display().lower()}{by}.")
+    else:
+        messages.error(request, "The decision was not signed: see the form “Decide and sign” "
+                                "below.")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, decision_form=form), status=400)
 
