@@ -112,6 +112,24 @@ def test_the_evidence_inventory_names_kinds_and_sizes_as_people_read_them(good):
     assert "\xa0bytes</td>" in inventory or "KB</td>" in inventory
 
 
+def test_a_question_answered_by_its_document_alone_names_it(good):
+    """As the review page does: 3.5 (EM images) and 4.8 (stability study) of the example are
+    answered by their documents, not "no answer"."""
+    from vetting.models import EvidenceDocument
+    from vetting.reports.pdf import report_html
+
+    html = report_html(issued(good))
+    answers = html[html.index("<h2>Answers</h2>"):html.index("<h2>Evidence inventory</h2>")]
+    for qid in ("3.5", "4.8"):
+        assert not good.answers.filter(question_id=qid).exists()
+        names = [d.original_name for d in EvidenceDocument.objects.filter(
+            assessment=good, is_current=True) if qid in d.question_ids]
+        row = answers[answers.index(f"<strong>{qid}</strong>"):]
+        row = row[:row.index("</tr>")]
+        assert f"answered by its document: {names[0]}" in row, row
+        assert "no answer" not in row
+
+
 def test_a_specification_item_not_set_reads_as_a_dash(checklist_version, practitioner,
                                                       reviewer):
     from vetting.reports.pdf import report_html

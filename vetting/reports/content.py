@@ -59,6 +59,13 @@ def report_context(report: Report) -> dict[str, Any]:
         findings[finding.domain_id].append(finding)
     facts = _facts(answers)
     sources = {**checklist.sources, **facts["extra_sources"]}
+    documents = current_documents(assessment)
+    # A question with no recorded answer may be answered by its documents alone (the
+    # engine's rule, as on the review page): the report names them, not "no answer".
+    by_document = defaultdict(list)
+    for document in documents:
+        for qid in document.question_ids:
+            by_document[qid].append(document.original_name)
     cited = sorted({key for f in evaluation.findings for key in f.sources}
                    | {key for fact in facts["facts"] for key in fact.sources},
                    key=lambda k: (len(k), k))
@@ -73,7 +80,7 @@ def report_context(report: Report) -> dict[str, Any]:
                      "questions": [(checklist.question(q), answers.get(q), q in not_applicable)
                                    for q in d.question_ids]}
                     for d, score in zip(checklist.domains, evaluation.scores, strict=True)],
-        "documents": current_documents(assessment),
+        "documents": documents, "answered_by_documents": dict(by_document),
         "reference_lot": [(checklist.question(q), answers.get(q)) for q in
                           checklist.domain("4").question_ids],
         "lots": _lots(assessment),
