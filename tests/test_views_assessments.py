@@ -668,6 +668,13 @@ def dossier_bytes(answers: dict) -> bytes:
      "a text of at most 2000 characters, not 5000"),
     (b"[" * 100_000 + b"]" * 100_000, "its values nest too deeply"),
     (b"\xff\xfe{}", "the file is not UTF-8 text"),
+    (b'{"checklist_version": "1", "answers": {"1.6": {"passage": 1' + b"0" * 5000 + b"}}}",
+     "it holds a number thousands of digits long"),
+    (b'{"checklist_version": "1", "answers": {"1.2": {"inci_name": "Rose \\ud800"}}}',
+     "is not valid Unicode (it holds half of a UTF-16 pair)"),
+    (b'{"checklist_version": "1", "answers": {"1.2": {"inci_name": "Rose\\u0000"}}}',
+     "holds a NUL character"),
+    (b"null", "it holds only null"),
 ])
 def test_a_bad_import_is_shown_next_to_the_file_and_writes_nothing(client_for, practitioner,
                                                                    assessment, body, message):
@@ -897,3 +904,19 @@ def test_a_mistyped_number_is_refused_next_to_it_and_the_stored_one_kept(client_
     assert "Enter a whole number." in response.content.decode()
     assert state(assessment) == before
     assert assessment.answers.get(question_id="1.6").value == {"passage": 4}
+
+
+def test_an_imported_text_with_line_breaks_survives_a_save_of_its_step(client_for, practitioner,
+                                                                      assessment, document):
+    """A browser sends a textarea's line breaks as CRLF: the step, saved untouched, used to
+    count 1.2 as changed and refuse it (a vendor answer with no document named)."""
+    client = client_for(practitioner)
+    client.post(f"/assessments/{assessment.pk}/import/", {"file": SimpleUploadedFile(
+        "d.json", dossier_bytes({"1.2": {"inci_name": "Rosa damascena\nline 2"}}))})
+    page = client.get(f"/assessments/{assessment.pk}/steps/1/").content.decode()
+    shown = dict(re.findall(r'name="(q\w+--loaded)"(?: value="([0-9a-f]*)")?', page))
+    response = client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        **shown, "q1_2__inci_name": "Rosa damascena\r\nline 2"})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="1.2").value == {
+        "inci_name": "Rosa damascena\nline 2"}

@@ -97,9 +97,30 @@ def parse_dossier(
         raise DossierError(f"{source}: {exc}") from None
 
 
+def _check_text(data: Any) -> None:
+    """Every key and text of the dossier is storable text: JSON can spell a lone UTF-16
+    surrogate ("\\ud800") or a NUL character, which no database text column holds."""
+    stack = [data]
+    while stack:  # not recursive: the JSON parser allows nesting deeper than Python's stack
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            stack += value
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise DossierError(f"the text {value[:40]!r} holds a NUL character")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DossierError(f"the text {value[:40]!r} is not valid Unicode (it holds "
+                                   "half of a UTF-16 pair)") from None
+
+
 def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
     if not isinstance(data, dict):
         raise DossierError("the dossier must be a JSON object")
+    _check_text(data)
     unknown = [k for k in data if k not in TOP_KEYS]
     if unknown:
         raise DossierError(f"unknown key {unknown[0]!r} (allowed: {', '.join(TOP_KEYS)})")
@@ -227,7 +248,8 @@ def _date(field: Field, value: Any, where: str) -> date:
 def _text(field: Field, value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise DossierError(f"{where}: expected a text, not {value!r}")
-    value = value.strip()
+    # Line breaks as "\n" whichever way they were written (a browser sends "\r\n").
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(value) > TEXT_MAX_LENGTH:
         raise DossierError(f"{where}: a text of at most {TEXT_MAX_LENGTH} characters, not "
                            f"{len(value)}")

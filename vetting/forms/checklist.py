@@ -99,6 +99,8 @@ def json_value(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):  # a browser sends a textarea's line breaks as "\r\n"
+        return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
 
 

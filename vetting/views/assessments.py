@@ -319,13 +319,20 @@ def _read_dossier(form: DossierImportForm):
         form.add_error("file", "The dossier is larger than 5 MB.")
         return None
     try:  # "utf-8-sig": some editors save UTF-8 with a byte-order mark
-        return json.loads(upload.read().decode("utf-8-sig"))
+        data = json.loads(upload.read().decode("utf-8-sig"))
     except UnicodeDecodeError:
         form.add_error("file", "This is not a JSON dossier: the file is not UTF-8 text.")
     except json.JSONDecodeError as exc:
         form.add_error("file", f"This is not a JSON dossier: {exc}")
     except RecursionError:  # lists nested thousands deep
         form.add_error("file", "This is not a JSON dossier: its values nest too deeply.")
+    except ValueError:  # Python's limit on an integer's digits (4,300)
+        form.add_error("file", "This is not a JSON dossier: it holds a number thousands of "
+                               "digits long.")
+    else:
+        if data is not None:
+            return data
+        form.add_error("file", "This is not a JSON dossier: it holds only null.")
     return None
 
 
