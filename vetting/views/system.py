@@ -41,6 +41,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+@never_cache
+@require_POST
+@role_required(*STAFF_ROLES)
+def session_keep_alive(request: HttpRequest) -> HttpResponse:
+    """Asked for from a checklist step with answers not yet saved, when its user says "stay
+    logged in" shortly before the idle timeout: the session is saved, so it lasts again
+    SESSION_IDLE_TIMEOUT from now. Nothing else is read or written."""
+    return HttpResponse(status=204)
+
+
 DASHBOARD_LIMIT = 8  # rows per list; the counts link to the whole lists
 DASHBOARD_WAITING_LIMIT = 10
 

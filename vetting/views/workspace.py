@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -146,6 +147,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
         "assessment": assessment, "checklist": checklist, "domain": checklist.domain(domain_id),
         "form": form, "questions": questions, "progress": progress(assessment, evaluation),
         "has_documents": bool(documents),
+        "session_seconds": settings.SESSION_COOKIE_AGE,  # the idle timeout (unsaved.js)
         "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
         "previous_domain": ids[position - 1] if position else None,
         **panel_context(assessment, evaluation, domain_id),
