@@ -279,6 +279,27 @@ def test_signing_locks_after_repeated_wrong_passwords(good, reviewer, settings):
     assert good.state == "in_review"
 
 
+def test_the_signing_lock_out_lasts_15_minutes_on_the_file_cache_too(good, reviewer, settings,
+                                                                     tmp_path):
+    """The embedded default's file cache rewrote the count with its 5-minute default."""
+    import pickle
+    import time
+
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "cache")}}
+    for _ in range(2):
+        with pytest.raises(NotAllowed, match="password is not correct"):
+            decide(good, reviewer, password="guess")
+    cache = caches["default"]
+    assert cache.get(f"signing-failures:{reviewer.pk}") == 2
+    with open(cache._key_to_file(f"signing-failures:{reviewer.pk}"), "rb") as stored:
+        expires = pickle.load(stored)
+    assert expires - time.time() > 14 * 60
+
+
 @pytest.mark.parametrize("refusal", ["wrong password", "locked out"])
 def test_a_refused_signature_leaves_the_stored_findings_as_they_were(good, reviewer, settings,
                                                                      refusal):
@@ -289,10 +310,13 @@ def test_a_refused_signature_leaves_the_stored_findings_as_they_were(good, revie
         from django.core.cache import cache
 
         cache.set(f"signing-failures:{reviewer.pk}", settings.AXES_FAILURE_LIMIT)
-    trail = AuditEntry.objects.count()
+    trail = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
     with pytest.raises(NotAllowed):
         decide(good, reviewer, password="guess" if refusal == "wrong password" else PASSWORD)
     good.refresh_from_db()
     assert (good.red_count, good.recommendation) == (9, "do_not_approve")
-    refused = AuditEntry.objects.count() - trail
-    assert refused == (1 if refusal == "wrong password" else 0)
+    # Each refusal is on record, a refusal while locked too.
+    refused = AuditEntry.objects.filter(seq__gt=trail).order_by("seq")
+    assert [e.summary for e in refused] == [
+        "Signature refused: wrong password" if refusal == "wrong password"
+        else "Signature refused: signing locked"]

@@ -52,6 +52,9 @@ def password_confirms(user, password: str) -> bool:
         return True
     cache.add(key, 0, SIGNING_LOCKOUT_SECONDS)
     cache.incr(key)
+    # 15 minutes from the last failure on every cache (the file cache's incr would reset it
+    # to its 5-minute default; Redis's would keep the first failure's).
+    cache.touch(key, SIGNING_LOCKOUT_SECONDS)
     return False
 
 
@@ -63,7 +66,12 @@ def require_signing_password(user, password: str, *, assessment, obj, summary: s
     from vetting.audit import Actor, audit_record
     from vetting.models import AuditEvent
 
-    if password_confirms(user, password):
+    try:
+        confirmed = password_confirms(user, password)
+    except NotAllowed as locked:  # signing is locked: the attempt is on record too
+        summary, refused = f"{summary.split(':')[0]}: signing locked", locked.message
+        confirmed = False
+    if confirmed:
         return
     # Audited in its own transaction: the refusal must stay on record.
     with transaction.atomic():
