@@ -15,6 +15,7 @@ from tests.conftest import PDF_BYTES
 from tests.test_portal_services import reopen
 from vetting.models import (
     AssessmentState,
+    AuditEntry,
     EvidenceDocument,
     Invitation,
     Product,
@@ -109,10 +110,19 @@ def test_home_shows_the_vendor_domains_with_progress(visitor, token, assessment)
     assert_private(response)
 
 
-def test_home_records_the_opening(client, token, issued):
-    client.get(url(token))
+@pytest.mark.parametrize("parts", [(), ("steps", "1"), ("submit",)])
+def test_any_page_of_the_link_records_the_opening(client, token, issued, parts):
+    """A vendor who bookmarked a section opened the link too (only home used to count)."""
+    client.get(url(token, *parts))
     issued.invitation.refresh_from_db()
     assert issued.invitation.first_opened_at is not None
+    assert AuditEntry.objects.filter(summary="Invitation link opened by the vendor").count() == 1
+
+
+def test_the_live_preview_is_not_an_opening(client, token, issued):
+    client.post(url(token, "steps", "1", "preview"), {"q1_1__source": "plant"})
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.first_opened_at is None
 
 
 def test_home_shows_the_clinics_message(client, assessment, practitioner, contact):

@@ -77,6 +77,8 @@ def portal_view(methods: list[str], group: str = "pages"):
             if not invitation.is_live:
                 return _private(render(request, "vetting/portal/gone.html",
                                        {"invitation": invitation}, status=410))
+            if group == "pages":  # any page of the link, not only its home (a bookmark)
+                portal_services.invitation_opened(invitation)
             try:
                 response = view(request, invitation, token, *args, **kwargs)
             except Http404:
@@ -165,7 +167,6 @@ def _closed(request, invitation: Invitation, token: str) -> HttpResponse:
 
 @portal_view(["GET"])
 def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    portal_services.invitation_opened(invitation)
     assessment = invitation.assessment
     if not vendor_may_write(assessment):
         return _closed(request, invitation, token)
