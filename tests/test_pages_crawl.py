@@ -83,3 +83,40 @@ def test_every_page_of_the_vendor_links_is_well_formed(demo, client):
     problems, per_view = crawl(client, links)
     assert problems == {}
     assert {"portal_home", "portal_step"} <= set(per_view), per_view
+
+
+def test_forms_shown_again_with_errors_are_well_formed(client_for, practitioner, assessment,
+                                                      document):
+    """Each error is named by its field's aria-describedby (what a screen reader reads with
+    the field), on the clinic's step, the portal, the registers' forms and the decision."""
+    from django.test import Client
+
+    from vetting.models import VendorContact
+    from vetting.services import portal as portal_services
+
+    contact = VendorContact.objects.create(vendor=assessment.product.vendor, name="Vera",
+                                           email="vera@example.org")
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    client = client_for(practitioner)
+    posts = [
+        (client, f"/assessments/{assessment.pk}/steps/1/",
+         {"q1_6__passage": "4e", "q1_6__document": str(document.pk)}),
+        (client, f"/vendors/{assessment.product.vendor_id}/edit/", {"name": ""}),
+        (client, f"/products/{assessment.product_id}/edit/", {"name": ""}),
+        (Client(), f"/v/{token}/steps/1/", {"q1_6__passage": "-3"}),  # the vendor
+    ]
+    for who, url, data in posts:
+        response = who.post(url, data)
+        html = response.content.decode()
+        assert 'aria-invalid="true"' in html, url
+        assert html_problems(html)[0] == [], url
+
+
+@pytest.fixture
+def document(assessment, practitioner, pdf_upload):
+    from vetting import services
+
+    return services.evidence_upload(assessment=assessment, question_id="1.2",
+                                    kind="cell_bank_identity", upload=pdf_upload(),
+                                    user=practitioner)

@@ -168,8 +168,13 @@ def test_a_vendor_answer_needs_the_vendor_document(client_for, practitioner, ass
     before = state(assessment)
     response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
         "q1_1__source": "plant"})
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "name the vendor document you entered it from" in response.content.decode()
+    assert "name the vendor document you entered it from" in page
+    # At the document's select, marked invalid (and named by it for a screen reader).
+    assert re.search(r'<select name="q1_1__document"[^>]*aria-invalid="true"', page)
+    assert re.search(r'id="id_q1_1__document_error">\s*<div class="invalid-feedback d-block">'
+                     r"Question 1.1 is the vendor&#x27;s to answer", page)
     assert state(assessment) == before
     response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
         "q1_1__source": "plant", "q1_1__document": str(document.pk)})

@@ -174,7 +174,11 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
                     raise
     except ServiceError as exc:
         messages.error(request, "The answers were not saved: " + exc.message)
-        return {getattr(exc, "question_id", ""): exc.message}
+        qid = getattr(exc, "question_id", "")
+        if exc.field == "source_document" and qid:  # at its select, marked invalid
+            form.add_error(f"{prefix(form.checklist.question(qid))}__document", exc.message)
+            return {qid: "Choose below the vendor document this answer was entered from."}
+        return {qid: exc.message}
     return {}
 
 
