@@ -136,7 +136,8 @@ def test_the_same_file_twice_for_one_question_is_refused(assessment, practitione
                                                          pdf_upload):
     first = upload(assessment, practitioner, pdf_upload("CoA.pdf"))
     before = nothing_written(assessment, settings)
-    with pytest.raises(InvalidInput, match="CoA copy.pdf is already attached to question 4.1"):
+    with pytest.raises(InvalidInput, match=r"CoA copy.pdf is already attached to question 4.1, "
+                                           r"as CoA.pdf \(the same content\)\."):
         upload(assessment, practitioner, pdf_upload("CoA copy.pdf"))
     assert nothing_written(assessment, settings) == before
     # The same bytes elsewhere, or as the replacement of the very document, are accepted.

@@ -474,6 +474,24 @@ def test_a_document_is_replaced_on_its_step_and_the_old_version_kept(client_for,
         assert state(assessment) == before and not other.documents.exists()
 
 
+def test_replacing_from_a_page_older_than_a_replacement_says_so(client_for, practitioner,
+                                                                assessment):
+    """Two tabs, or a form sent twice: the version the page offers to replace is gone."""
+    client = client_for(practitioner)
+    step_post(client, assessment, {"save": "", "file-q5_3-ind_letter": ind_letter()})
+    old = assessment.documents.get()
+    step_post(client, assessment, {"upload": "q5_3", f"replace-{old.pk}": ind_letter(
+        PDF_BYTES + b"%2\n", name="IND letter v2.pdf")})
+    before = state(assessment)
+    response = step_post(client, assessment, {"upload": "q5_3", f"replace-{old.pk}": ind_letter(
+        PDF_BYTES + b"%3\n", name="IND letter v3.pdf")}, follow=True)
+    page = response.content.decode()
+    assert ("IND letter v3.pdf was not stored: IND letter.pdf had already been replaced by IND "
+            "letter v2.pdf since this page was opened") in page
+    assert "No file was chosen" not in page
+    assert state(assessment) == before
+
+
 def test_a_refused_file_says_why_and_keeps_the_saved_answers(client_for, practitioner,
                                                              assessment):
     response = step_post(client_for(practitioner), assessment, {

@@ -241,10 +241,15 @@ def _upload(assessment, question_id, kind, upload, info, user, vendor_label, rep
             raise InvalidInput("Only a current document of this assessment can be replaced.",
                                field="replaces")
         # The same file twice (a form sent again by a reload) would be two documents.
-        same = assessment.documents.filter(is_current=True, kind=kind, sha256=info.sha256)
-        if any(question_id in d.question_ids for d in same if d != replaces):
-            raise InvalidInput(f"{info.name} is already attached to question {question_id}.",
-                               field="file")
+        same = [d for d in assessment.documents.filter(is_current=True, kind=kind,
+                                                       sha256=info.sha256)
+                if question_id in d.question_ids and d != replaces]
+        if same:
+            attached = same[0].original_name
+            raise InvalidInput(
+                f"{info.name} is already attached to question {question_id}" + (
+                    "." if attached == info.name else f", as {attached} (the same content)."),
+                field="file")
         document = _store(assessment, question_id, kind, upload, info, actor, replaces, stored)
         assessment.expected_documents.filter(
             question_id=question_id, sha256=info.sha256

@@ -195,8 +195,8 @@ def _store_chosen_files(request, assessment: Assessment, form: DomainForm,
         target = _file_target(name, questions, current)
         for upload in uploads:
             if target is None:
-                messages.error(request, f"{upload.name} was not stored: no question of this "
-                                        "step asks for it.")
+                messages.error(request, f"{upload.name} was not stored: "
+                                        f"{_why_no_target(assessment, name, questions, chosen)}")
                 continue
             question, kind, replaces = target
             _upload_document(request, assessment, question.id, kind, upload, replaces)
@@ -207,6 +207,21 @@ def _store_chosen_files(request, assessment: Assessment, form: DomainForm,
         messages.warning(request, f"No file was chosen for question {questions[pressed].id}: "
                                   "choose one, then press Upload.")
     return pressed if pressed in questions else anchor
+
+
+def _why_no_target(assessment: Assessment, name: str, questions: dict, chosen: set) -> str:
+    """Why a file input of the step names nothing to store it for: mostly a page older
+    than a replacement made since (another tab, a form sent twice)."""
+    match = FILE_INPUT.fullmatch(name)
+    old = (assessment.documents.filter(pk=match["document"], is_current=False).first()
+           if match and match["document"] else None)
+    if old is None:
+        return "no question of this step asks for it."
+    chosen.update(prefix(q) for q in questions.values() if q.id in old.question_ids)
+    newer = assessment.documents.filter(replaces=old).first()
+    return (f"{old.original_name} had already been replaced"
+            f"{f' by {newer.original_name}' if newer else ''} since this page was opened: the "
+            "step now shows the current version; replace that one if need be.")
 
 
 def _file_target(name: str, questions: dict, current: dict):
