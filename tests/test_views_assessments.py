@@ -464,6 +464,12 @@ def test_a_document_is_replaced_on_its_step_and_the_old_version_kept(client_for,
     old.refresh_from_db()
     assert (new.original_name, new.kind, new.replaces, old.is_current) == (
         "IND letter v2.pdf", "ind_letter", old, False)
+    # The previous version is listed, and downloadable, with its successor.
+    link = f'<a href="/assessments/{assessment.pk}/documents/{old.pk}/" class="link-secondary">'
+    for url in (f"/assessments/{assessment.pk}/steps/5/", f"/assessments/{assessment.pk}/"):
+        page = client.get(url).content.decode()
+        assert f"Replaces {link}IND letter.pdf</a> (" in page, url
+    assert client.get(f"/assessments/{assessment.pk}/documents/{old.pk}/").status_code == 200
     # Not through another step, nor another assessment's step.
     for url_assessment, domain in ((assessment, "4"), (other, "5")):
         before = state(assessment)

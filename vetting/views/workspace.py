@@ -57,6 +57,24 @@ def step_answers(assessment: Assessment) -> list[Answer]:
                                                   "clinic_fields_by"))
 
 
+def with_previous_versions(assessment: Assessment, documents: list[EvidenceDocument]
+                           ) -> list[EvidenceDocument]:
+    """Set `document.previous_versions` (the versions it replaced, newest first) on current
+    documents, in one query: a replaced file stays in the record and is listed with its
+    successor."""
+    if any(d.replaces_id for d in documents):
+        older = {d.pk: d for d in assessment.documents.filter(is_current=False)}
+    else:
+        older = {}
+    for document in documents:
+        chain, pk = [], document.replaces_id
+        while pk in older and len(chain) < len(older):
+            chain.append(older[pk])
+            pk = older[pk].replaces_id
+        document.previous_versions = chain
+    return documents
+
+
 def answer_sources(assessment: Assessment, answers: list[Answer],
                    documents: list[EvidenceDocument]) -> dict[str, int]:
     """The document each answer was entered from, as the step offers it: a document since
@@ -127,7 +145,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
         findings[finding.question_id].append(finding)
     answers = {a.question_id: a for a in answers}
     docs_by_question = defaultdict(list)
-    for document in documents:
+    for document in with_previous_versions(assessment, documents):
         for qid in document.question_ids:
             docs_by_question[qid].append(document)
     not_applicable = set(evaluation.not_applicable)
@@ -155,7 +173,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
 
 
 def summary_context(assessment: Assessment) -> dict[str, Any]:
-    documents = current_documents(assessment)
+    documents = with_previous_versions(assessment, current_documents(assessment))
     evaluation = services.assessment_evaluation(assessment, documents=documents)
     by_domain = []
     for domain, score in zip(assessment.checklist.domains, evaluation.scores, strict=True):
