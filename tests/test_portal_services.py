@@ -494,3 +494,58 @@ def test_identical_submissions_have_no_changes(assessment):
     one = VendorSubmission(number=1, answers={"1.1": {"source": "plant"}}, evidence=[])
     two = VendorSubmission(number=2, answers={"1.1": {"source": "plant"}}, evidence=[])
     assert portal_services.submission_changes(assessment.checklist, one, two).empty
+
+
+# ------------------------------------------------------------------ information requests mailed
+
+def request_from(assessment, practitioner, reviewer, target, capture, message="Send the "
+                 "stability study."):
+    answer_practitioner_questions(assessment, practitioner)
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    with capture(execute=True):
+        services.assessment_request_information(user=reviewer, assessment=assessment,
+                                                target=target, message=message)
+
+
+def test_the_vendors_contact_is_told_its_link_works_again(
+        send, assessment, practitioner, reviewer, mailoutbox,
+        django_capture_on_commit_callbacks):
+    invitation = send().invitation
+    portal_services.portal_submit(invitation=invitation)
+    mailoutbox.clear()
+    request_from(assessment, practitioner, reviewer, "vendor",
+                 django_capture_on_commit_callbacks)
+    [mail] = mailoutbox
+    assert mail.to == ["vera@aurora.example"]
+    assert mail.subject == f"More information needed: {assessment.product.name}"
+    assert "Send the stability study." in mail.body
+    assert "Open the link you received on" in mail.body
+    assert "/v/" not in mail.body  # the link is the vendor's own: never mailed again
+    assert "Send the stability study." in mail.alternatives[0][0]
+
+
+def test_with_no_live_link_the_practitioner_is_told_to_send_one(
+        assessment, practitioner, reviewer, mailoutbox, django_capture_on_commit_callbacks):
+    request_from(assessment, practitioner, reviewer, "vendor",
+                 django_capture_on_commit_callbacks)
+    [mail] = mailoutbox
+    assert mail.to == [practitioner.email]
+    assert mail.subject == f"The vendor needs a new link: {assessment.product.name}"
+    assert f"/assessments/{assessment.pk}/" in mail.body
+
+
+def test_a_request_to_the_practitioner_is_mailed_to_them(
+        assessment, practitioner, reviewer, mailoutbox, django_capture_on_commit_callbacks):
+    request_from(assessment, practitioner, reviewer, "practitioner",
+                 django_capture_on_commit_callbacks, message="Is 0.3 right?")
+    [mail] = mailoutbox
+    assert mail.to == [practitioner.email]
+    assert "Is 0.3 right?" in mail.body and "re-submit it for review" in mail.body
+
+
+def test_a_refused_request_mails_nothing(assessment, practitioner, reviewer, mailoutbox,
+                                         django_capture_on_commit_callbacks):
+    with pytest.raises(InvalidInput):
+        request_from(assessment, practitioner, reviewer, "vendor",
+                     django_capture_on_commit_callbacks, message="  ")
+    assert mailoutbox == []

@@ -7,6 +7,7 @@ entry in the same transaction. Deciding and signing come with the review issue.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
@@ -32,6 +33,8 @@ from .answers import answer_set, vendor_may_write
 from .common import lock_assessment, require_role, require_state
 from .errors import InvalidInput, InvalidState
 from .evaluation import assessment_evaluation, assessment_refresh
+
+logger = logging.getLogger(__name__)
 
 S = AssessmentState
 
@@ -219,11 +222,48 @@ def assessment_request_information(
         raise InvalidInput("Ask either the vendor or the practitioner.", field="target")
     if not message.strip():
         raise InvalidInput("Write what information is needed.", field="message")
-    return _transition(assessment=assessment, actor=Actor.for_user(user),
-                       action="request information", from_states=[S.IN_REVIEW],
-                       to_state=S.INFORMATION_REQUESTED,
-                       changes={"information_requested_from": target,
-                                "information_request_message": message.strip()})
+    with transaction.atomic():
+        assessment = _transition(assessment=assessment, actor=Actor.for_user(user),
+                                 action="request information", from_states=[S.IN_REVIEW],
+                                 to_state=S.INFORMATION_REQUESTED,
+                                 changes={"information_requested_from": target,
+                                          "information_request_message": message.strip()})
+        pk = assessment.pk
+        transaction.on_commit(lambda: _mail_information_request(pk))
+    return assessment
+
+
+def _mail_information_request(assessment_pk: int) -> None:
+    """Tell whom the reviewer asked: the vendor's contact, whose link works again (or, with
+    no live link, the practitioner, who sends one), or the practitioner."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    from .mail import send
+
+    assessment = Assessment.objects.select_related("product__vendor", "created_by").get(
+        pk=assessment_pk)
+    practitioner = assessment.created_by
+    invitation = None
+    if assessment.information_requested_from == InformationRequestTarget.VENDOR:
+        invitation = next((i for i in assessment.invitations.select_related("contact")
+                           .order_by("-created_at") if i.is_live), None)
+    context = {"assessment": assessment, "product": assessment.product,
+               "message": assessment.information_request_message, "invitation": invitation,
+               "to_vendor": invitation is not None,
+               "vendor_without_link": assessment.information_requested_from
+               == InformationRequestTarget.VENDOR and invitation is None,
+               "url": f"{settings.SITE_URL}/assessments/{assessment.pk}/"}
+    to = [invitation.contact.email] if invitation else (
+        [practitioner.email] if practitioner.email else [])
+    if not to:
+        return
+    try:
+        send(subject=render_to_string("emails/information_request_subject.txt", context),
+             template="information_request", context=context, to=to)
+    except Exception:  # committed already: the request shows in the portal and the app
+        logger.exception("Assessment %s: the information request could not be mailed",
+                         assessment_pk)
 
 
 def _requested_from_practitioner(assessment: Assessment) -> None:

@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -39,6 +38,7 @@ from .common import lock_assessment, require_role
 from .errors import InvalidInput, InvalidState
 from .evaluation import assessment_refresh
 from .lifecycle import assessment_invite, assessment_vendor_submit
+from .mail import send
 
 logger = logging.getLogger(__name__)
 
@@ -258,21 +258,13 @@ def portal_submit(*, invitation: Invitation) -> VendorSubmission:
 # --- E-mail -------------------------------------------------------------------------
 
 
-def _send(*, subject: str, template: str, context: dict, to: list[str]) -> None:
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    mail = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=to)
-    mail.attach_alternative(html, "text/html")
-    mail.send()
-
-
 def _mail_invitation(invitation_pk: int, token: str) -> None:
     invitation = Invitation.objects.select_related(
         "assessment__product__vendor", "contact", "created_by").get(pk=invitation_pk)
     context = {"invitation": invitation, "url": portal_url(token),
                "product": invitation.assessment.product, "sender": invitation.created_by}
     try:
-        _send(subject=render_to_string("emails/invitation_subject.txt", context),
+        send(subject=render_to_string("emails/invitation_subject.txt", context),
               template="invitation", context=context, to=[invitation.contact.email])
     except Exception:
         # Committed already: the practitioner can re-issue. Never log the token.
@@ -289,7 +281,7 @@ def _mail_submitted(submission_pk: int) -> None:
                "url": f"{settings.SITE_URL}/assessments/{submission.assessment_id}/"
                       f"submissions/{submission.number}/"}
     try:
-        _send(subject=f"Vendor submission {submission.number} received: "
+        send(subject=f"Vendor submission {submission.number} received: "
                       f"{submission.assessment.product.name}",
               template="vendor_submitted", context=context, to=[practitioner.email])
     except Exception:
