@@ -44,7 +44,9 @@ def value_of(field: Field) -> st.SearchStrategy[Any]:
         return st.floats(min_value=low, max_value=1e12, allow_nan=False)
     if field.type == "date":
         return DATES
-    return st.text(max_size=12)
+    # Storable text: no NUL, no lone surrogate (refused), no carriage return (stored as \n).
+    return st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r"),
+                   max_size=12)
 
 
 def row_of(question: Question) -> st.SearchStrategy[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from vetting import services
 from vetting.models import AuditEntry, Product, Vendor, VendorContact
 from vetting.services import registry
 from vetting.services.errors import InvalidInput, NotAllowed
@@ -289,12 +290,40 @@ def test_product_update_audits_the_changed_fields(practitioner, product):
     assert (entry.before, entry.after) == ({"form": "topical"}, {"form": "injectable"})
 
 
-def test_changing_category_leaves_an_open_assessments_answers_alone(practitioner, assessment):
+def test_category_and_form_do_not_change_apart_from_the_assessments_answers(practitioner,
+                                                                              assessment):
+    """They are answers 0.1 and 0.2: changed on the product alone, the register would show a
+    category or form the assessment (or an approval) never covered."""
     product = assessment.product
-    registry.product_update(user=practitioner, product=product, category="pdrn")
+    trail = AuditEntry.objects.count()
+    with pytest.raises(InvalidInput, match="Set by answers 0.1 and 0.2") as refused:
+        registry.product_update(user=practitioner, product=product, category="pdrn")
+    assert refused.value.field == "category"
     product.refresh_from_db()
+    assert product.category == "exosome_ev" and AuditEntry.objects.count() == trail
+    # The name and description still change on the product.
+    assert registry.product_update(user=practitioner, product=product,
+                                   name="Glow Serum II").name == "Glow Serum II"
+
+
+def test_answer_0_1_of_the_products_assessment_sets_its_category(practitioner, assessment):
+    services.answer_set(assessment=assessment, question_id="0.1",
+                        value={"category": "plant_vesicles"}, user=practitioner)
+    product = assessment.product
+    product.refresh_from_db()
+    assert product.category == "plant_vesicles"
+    entry = AuditEntry.objects.last()
+    assert entry.summary == (f"Product {product.name}: category and form as answered in "
+                             "assessment 1 (0.1, 0.2)")
+    assert (entry.before, entry.after) == ({"category": "exosome_ev"},
+                                           {"category": "plant_vesicles"})
+
+
+def test_with_its_assessment_withdrawn_the_product_is_edited_again(practitioner, assessment):
+    services.assessment_withdraw(user=practitioner, assessment=assessment, reason="duplicate")
+    product = registry.product_update(user=practitioner, product=assessment.product,
+                                      category="pdrn")
     assert product.category == "pdrn"
-    assert assessment.answers.get(question_id="0.1").value == {"category": "exosome_ev"}
 
 
 def test_product_update_refuses_a_user_without_a_role(norole_user, product):

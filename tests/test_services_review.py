@@ -320,3 +320,28 @@ def test_a_refused_signature_leaves_the_stored_findings_as_they_were(good, revie
     assert [e.summary for e in refused] == [
         "Signature refused: wrong password" if refusal == "wrong password"
         else "Signature refused: signing locked"]
+
+
+def test_a_re_vetting_sets_the_products_form_only_when_its_decision_is_signed(
+        good, practitioner, reviewer):
+    """While the approval stands, the register shows what it covers; the re-vetting's
+    answers 0.1 and 0.2 take over when its own decision is signed."""
+    from vetting.services import revetting
+
+    decide(good, reviewer)
+    product = good.product
+    product.refresh_from_db()
+    assert product.form == "device_assisted"
+    services.assessment_suspend(user=reviewer, assessment=good, reason="Formula changed")
+    again = revetting.revetting_start(user=practitioner, product=product, invite=False)
+    services.answer_set(assessment=again, question_id="0.2", value={"form": "injectable"},
+                        user=practitioner)
+    product.refresh_from_db()
+    assert product.form == "device_assisted"  # the (suspended) decision's, until signed
+    # (Straight to review: confirming the 40 carried-over answers is tested in test_revetting.)
+    Assessment.objects.filter(pk=again.pk).update(state="in_review")
+    decide(again, reviewer, outcome="rejected", justification="Injectable: not vetted.")
+    product.refresh_from_db()
+    assert product.form == "injectable"
+    assert AuditEntry.objects.filter(
+        summary__contains="category and form as answered in assessment 2").exists()

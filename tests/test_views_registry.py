@@ -658,3 +658,18 @@ def test_product_page_queries_do_not_grow_with_the_assessments(client_for, pract
     with_5 = count_queries(client, f"/products/{product.pk}/")
     add(range(6, 51))
     assert count_queries(client, f"/products/{product.pk}/") == with_5
+
+
+def test_a_products_category_and_form_are_shown_but_not_edited_once_assessed(
+        client_for, practitioner, assessment):
+    product = assessment.product
+    client = client_for(practitioner)
+    page = client.get(f"/products/{product.pk}/edit/").content.decode()
+    assert re.search(r'<select name="category"[^>]*disabled', page)
+    assert "Set by answers 0.1 and 0.2 of its assessment" in page
+    response = client.post(f"/products/{product.pk}/edit/", {
+        "name": "Glow Serum II", "category": "pdrn", "form": "injectable"})
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.category, product.form) == (
+        "Glow Serum II", "exosome_ev", "topical")

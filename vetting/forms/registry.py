@@ -77,6 +77,10 @@ class ProductForm(_RegisterForm):
     def __init__(self, *args, vendor: Vendor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.vendor = vendor
+        if self.instance.pk and registry_services.profile_locked(self.instance):
+            for name in ("category", "form"):  # shown, kept as they are whatever is posted
+                self.fields[name].disabled = True
+                self.fields[name].help_text = registry_services.PROFILE_LOCKED
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -18,6 +18,8 @@ from vetting.models import (
     AuditEvent,
     EvidenceDocument,
     InformationRequestTarget,
+    ProductCategory,
+    ProductForm,
 )
 from vetting.permissions import STAFF_ROLES
 from vetting.uploads import UploadInfo, inspect_upload
@@ -171,7 +173,45 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
     audit_record(actor=actor, event=AuditEvent.ANSWER_CHANGE, assessment=assessment,
                  obj=answer, summary=f"Question {question_id} {verb}",
                  before=before, after=after)
+    if question_id in {q for q, _ in PROFILE}:
+        product_profile_follow(assessment, actor)
     return answer, True
+
+
+# The product's category and form are answers 0.1 and 0.2 of the assessment that defines
+# them: while the product has no decision standing, its newest assessment as it is filled
+# in; once decided, the signed one (a re-vetting changes them when its decision is signed).
+PROFILE = (("0.1", "category"), ("0.2", "form"))
+STANDING_STATES = (AssessmentState.APPROVED, AssessmentState.APPROVED_WITH_CONDITIONS,
+                   AssessmentState.REJECTED, AssessmentState.SUSPENDED)
+
+
+def product_profile_follow(assessment: Assessment, actor: Actor, *, signed: bool = False
+                           ) -> None:
+    """Set the product's category and form to the assessment's answers 0.1 and 0.2, when
+    this assessment defines them (`signed`: at its signature). Audited with the change."""
+    product = assessment.product
+    if not signed:
+        others = product.assessments.exclude(pk=assessment.pk)
+        if (others.filter(state__in=STANDING_STATES).exists()
+                or others.filter(number__gt=assessment.number).exists()):
+            return
+    answers = dict(assessment.answers.filter(question_id__in=[q for q, _ in PROFILE])
+                   .values_list("question_id", "value"))
+    choices = {"category": ProductCategory.values, "form": ProductForm.values}
+    after = {field: answers[qid][field] for qid, field in PROFILE
+             if isinstance(answers.get(qid), dict) and answers[qid].get(field) in choices[field]
+             and answers[qid][field] != getattr(product, field)}
+    if not after:
+        return
+    before = {field: getattr(product, field) for field in after}
+    type(product).objects.filter(pk=product.pk).update(**after, updated_at=timezone.now())
+    for field, value in after.items():
+        setattr(product, field, value)
+    audit_record(actor=actor, event=AuditEvent.RECORD_CHANGE, assessment=assessment,
+                 obj=product, summary=f"Product {product.name}: category and form as answered "
+                                      f"in assessment {assessment.number} (0.1, 0.2)",
+                 before=before, after=after)
 
 
 def _keep_clinic_fields(question: Question, stored: Any, value: Any) -> None:

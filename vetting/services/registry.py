@@ -17,7 +17,15 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 
 from vetting.audit import Actor, audit_record
-from vetting.models import AuditEvent, Product, ProductCategory, ProductForm, Vendor, VendorContact
+from vetting.models import (
+    AssessmentState,
+    AuditEvent,
+    Product,
+    ProductCategory,
+    ProductForm,
+    Vendor,
+    VendorContact,
+)
 from vetting.permissions import STAFF_ROLES
 
 from .common import require_role
@@ -233,12 +241,19 @@ def product_create(*, user, vendor: Vendor, **fields: Any) -> Product:
     return product
 
 
-def product_update(*, user, product: Product, **fields: Any) -> Product:
-    """Change a product's details.
+PROFILE_LOCKED = ("Set by answers 0.1 and 0.2 of its assessment: change them there (for an "
+                  "approved product, in a re-vetting).")
 
-    A change of category or form does not touch open assessments: each keeps its
-    own answers (questions 0.1 and 0.2) as given when it was filled in.
-    """
+
+def profile_locked(product: Product) -> bool:
+    """Whether the product's category and form are its assessments' answers 0.1 and 0.2
+    (it has one that was not withdrawn): then they change there, never apart from them."""
+    return product.assessments.exclude(state=AssessmentState.WITHDRAWN).exists()
+
+
+def product_update(*, user, product: Product, **fields: Any) -> Product:
+    """Change a product's details. Its category and form only while no assessment defines
+    them (`profile_locked`); then they follow answers 0.1 and 0.2 (services.answers)."""
     require_role(user, STAFF_ROLES, "change a product")
     fields = _clean_fields(fields, PRODUCT_FIELDS, required=["name", "category", "form"])
     with transaction.atomic():
@@ -246,6 +261,9 @@ def product_update(*, user, product: Product, **fields: Any) -> Product:
         before, after = _apply(product, fields)
         if not after:
             return product
+        locked = [f for f in ("category", "form") if f in after]
+        if locked and profile_locked(product):
+            raise InvalidInput(PROFILE_LOCKED, field=locked[0])
         _check_product(product.vendor, after, exclude_pk=product.pk)
         _save(product, field="name", update_fields=[*after, "updated_at"],
               duplicate="This vendor already has a product with this name.")

@@ -24,6 +24,7 @@ from vetting.models import (
 )
 from vetting.permissions import REVIEWER_ROLES
 
+from .answers import product_profile_follow
 from .common import lock_assessment, require_role, require_signing_password, require_state
 from .errors import InvalidInput, InvalidState
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
@@ -184,6 +185,7 @@ def assessment_decide(
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until)
         decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)
+        product_profile_follow(locked, Actor.for_user(user), signed=True)
         report_enqueue(decision=decision)
         for older in locked.product.assessments.filter(state__in=DECIDED_STATES).exclude(
                 pk=locked.pk):
