@@ -44,7 +44,30 @@ def test_import_then_export_round_trips_the_dossier(checklist_version, practitio
     exported = services.assessment_export(user=practitioner, assessment=assessment)
     expected = copy.deepcopy(dossier)
     expected["product"].pop("notes", None)  # the register's product block is exported
+    # No file is held yet: the documents it named are listed as still expected.
+    expected["expected_evidence"], expected["evidence"] = expected["evidence"], {}
     assert exported == expected
+    # Imported again (into a re-started assessment of the product), it expects them again.
+    services.assessment_withdraw(user=practitioner, assessment=assessment, reason="again")
+    again = services.assessment_create(user=practitioner, product=assessment.product)
+    services.assessment_import(user=practitioner, assessment=again, data=exported)
+    assert services.assessment_export(user=practitioner, assessment=again) == expected
+
+
+def test_an_exported_dossier_evaluates_as_the_app_does(checklist_version, practitioner):
+    """A document only named by an imported dossier is not evidence in the app: the export
+    does not list it as evidence, so evaluate_dossier agrees with the page."""
+    from vetting.checklist import evaluate, parse_dossier
+
+    dossier = example("well-documented-product")
+    assessment = assessment_for(dossier, practitioner)
+    services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    assessment.refresh_from_db()
+    exported = services.assessment_export(user=practitioner, assessment=assessment)
+    typed = parse_dossier(exported, checklists=lambda _: assessment.checklist)
+    result = evaluate(assessment.checklist, typed.answers, typed.evidence,
+                      on_date=services.clinic_today())
+    assert result.recommendation.value == assessment.recommendation
 
 
 def test_imported_answers_drive_the_stored_recommendation(checklist_version, practitioner):

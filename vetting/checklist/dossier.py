@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -28,7 +29,8 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_MAX_LENGTH = 2000
 NUMBER_LIMIT = 10**18
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-TOP_KEYS = ("format", "checklist_version", "product", "answers", "evidence")
+TOP_KEYS = ("format", "checklist_version", "product", "answers", "evidence",
+            "expected_evidence")
 EVIDENCE_KEYS = ("name", "kind", "sha256")
 
 Value = str | int | float | date | tuple[str, ...]
@@ -45,6 +47,10 @@ class Dossier:
     answers: Mapping[str, Row | tuple[Row, ...]]  # rows (a tuple) for a repeatable question
     evidence: Mapping[str, tuple[Evidence, ...]]
     product: Mapping[str, str]
+    # Documents named (by an earlier dossier) but not held: kept on a round trip, never
+    # evidence to the rules (an export from the app lists what the clinic holds).
+    expected_evidence: Mapping[str, tuple[Evidence, ...]] = dataclass_field(
+        default_factory=lambda: MappingProxyType({}))
 
     @property
     def version(self) -> str:
@@ -141,6 +147,8 @@ def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
         answers=MappingProxyType(_answers(data["answers"], checklist)),
         evidence=MappingProxyType(_evidence(data.get("evidence", {}), checklist)),
         product=MappingProxyType(_product(data.get("product", {}))),
+        expected_evidence=MappingProxyType(_evidence(data.get("expected_evidence", {}),
+                                                     checklist, key="expected_evidence")),
     )
 
 
@@ -269,16 +277,17 @@ _PARSERS: dict[str, Callable[[Field, Any, str], Value]] = {
 # ---------------------------------------------------------------- evidence
 
 
-def _evidence(raw: Any, checklist: Checklist) -> dict[str, tuple[Evidence, ...]]:
+def _evidence(raw: Any, checklist: Checklist, *, key: str = "evidence"
+              ) -> dict[str, tuple[Evidence, ...]]:
     if not isinstance(raw, dict):
-        raise DossierError("evidence must be an object keyed by question ID")
+        raise DossierError(f"{key} must be an object keyed by question ID")
     evidence = {}
     for qid, items in raw.items():
         question = _question(checklist, qid)
         if not isinstance(items, list):
-            raise DossierError(f"evidence for {qid}: expected a list of documents")
+            raise DossierError(f"{key} for {qid}: expected a list of documents")
         evidence[qid] = tuple(
-            _document(item, question, f"evidence for {qid}, item {i}")
+            _document(item, question, f"{key} for {qid}, item {i}")
             for i, item in enumerate(items, 1)
         )
     return evidence
@@ -329,8 +338,12 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "checklist_version": dossier.version,
         "product": dict(dossier.product),
         "answers": answers,
-        "evidence": {
-            qid: [{"name": e.name, "kind": e.kind, "sha256": e.sha256} for e in items]
-            for qid, items in dossier.evidence.items()
-        },
+        "evidence": _export_evidence(dossier.evidence),
+        **({"expected_evidence": _export_evidence(dossier.expected_evidence)}
+           if dossier.expected_evidence else {}),
     }
+
+
+def _export_evidence(evidence: Mapping[str, tuple[Evidence, ...]]) -> dict[str, list[dict]]:
+    return {qid: [{"name": e.name, "kind": e.kind, "sha256": e.sha256} for e in items]
+            for qid, items in evidence.items()}

@@ -23,18 +23,25 @@ def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
     require_role(user, STAFF_ROLES, "export a dossier")
     checklist = assessment.checklist
     evidence: dict[str, list[dict]] = {}
+    held = set()
     for document in assessment.documents.filter(is_current=True).order_by("uploaded_at", "pk"):
+        held.add(document.sha256)
         for qid in document.question_ids:
             evidence.setdefault(qid, []).append(
                 {"name": document.original_name, "kind": document.kind, "sha256": document.sha256})
-    for expected in assessment.expected_documents.order_by("pk"):
-        evidence.setdefault(expected.question_id, []).append(
-            {"name": expected.name, "kind": expected.kind, "sha256": expected.sha256})
+    # Named by an imported dossier and not held: listed apart, so that the file evaluates
+    # as the app does (without them) and an import of it expects them again.
+    expected: dict[str, list[dict]] = {}
+    for item in assessment.expected_documents.order_by("pk"):
+        if item.sha256 not in held:
+            expected.setdefault(item.question_id, []).append(
+                {"name": item.name, "kind": item.kind, "sha256": item.sha256})
     data = {
         "checklist_version": checklist.version,
         "product": {"name": assessment.product.name, "vendor": assessment.product.vendor.name},
         "answers": stored_answers(assessment),
         "evidence": evidence,
+        "expected_evidence": expected,
     }
     # Through the parser and back: one canonical form (checklist order, typed values).
     dossier = dossier_to_dict(parse_dossier(data, checklists=lambda _: checklist))
@@ -68,6 +75,8 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
         for qid, value in exported["answers"].items():
             set_answer_locked(assessment, qid, value, actor=actor, source=AnswerSource.IMPORT)
         matched, expected = _import_evidence(assessment, exported["evidence"])
+        _, still_expected = _import_evidence(assessment, exported.get("expected_evidence", {}))
+        expected += still_expected
         assessment_refresh(assessment=assessment)
         audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
                      assessment=assessment, obj=assessment,
