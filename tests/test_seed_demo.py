@@ -83,3 +83,26 @@ def test_no_document_is_attached_twice(settings):
     attached = Counter((d.assessment_id, d.kind, d.sha256, tuple(d.question_ids))
                        for d in EvidenceDocument.objects.filter(is_current=True))
     assert attached and max(attached.values()) == 1
+
+
+def test_no_demo_case_expects_a_document_it_holds(settings):
+    """Each stand-in file is the demo's copy of what its example dossier listed. Only the
+    rejected bad product's vendor never supplied its one document."""
+    from vetting.models import ExpectedEvidence
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert [(e.assessment.product.name, e.assessment.state)
+            for e in ExpectedEvidence.objects.all()] == [
+        ("ExoMiracle 100B Injectable", "rejected")]
+
+
+def test_a_signed_case_does_not_ask_for_uploads(settings, client_for, reviewer):
+    from vetting.models import ExpectedEvidence
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    rejected = ExpectedEvidence.objects.get().assessment
+    page = client_for(reviewer).get(f"/assessments/{rejected.pk}/").content.decode()
+    assert "Named, never supplied (1)" in page
+    assert "upload each on its question" not in page

@@ -82,16 +82,17 @@ class DemoBuilder:
 
     def attach_expected(self, assessment) -> None:
         """Upload a stand-in PDF for each document the imported dossier listed, once per
-        question and file: a dossier exported from a demo assessment lists both the
-        example's file and its stand-in, under the same name."""
+        question and file. The stand-in is the demo's copy of that document: the listing
+        is no longer expected (its SHA-256 is the example's, which no demo file has)."""
         done = set()
         for expected in assessment.expected_documents.order_by("pk"):
-            if (expected.question_id, expected.name) in done:
-                continue
-            done.add((expected.question_id, expected.name))
-            upload = SimpleUploadedFile(expected.name, demo_pdf(expected.name))
-            services.evidence_upload(assessment=assessment, question_id=expected.question_id,
-                                     kind=expected.kind, upload=upload, user=self.practitioner)
+            if (expected.question_id, expected.name) not in done:
+                done.add((expected.question_id, expected.name))
+                upload = SimpleUploadedFile(expected.name, demo_pdf(expected.name))
+                services.evidence_upload(assessment=assessment,
+                                         question_id=expected.question_id, kind=expected.kind,
+                                         upload=upload, user=self.practitioner)
+            expected.delete()
 
     def practitioner_answers(self, assessment) -> None:
         for qid, value in {"0.3": {"sterile": "no"}, "0.4": {"market": "united_states"},
