@@ -167,6 +167,11 @@ def test_the_vendor_confirms_the_carried_answers_before_submitting(decided, prac
     token = invitation_send(user=practitioner, assessment=new, contact=contact).token
     waiting = carried_to_confirm(new, by="vendor")
     assert waiting
+    # The home page counts them, per section too (all answered, but not done).
+    home = client.get(f"/v/{token}/").content.decode()
+    assert f'<span class="badge text-bg-warning">{len(waiting)} to confirm</span>' in home
+    assert sum(row["to_confirm"] for row in client.get(f"/v/{token}/").context["rows"]) == len(
+        waiting)
     page = client.get(f"/v/{token}/submit/").content.decode()
     assert "from the last assessment, to confirm" in page
     response = client.post(f"/v/{token}/submit/")
@@ -184,6 +189,7 @@ def test_the_vendor_confirms_the_carried_answers_before_submitting(decided, prac
         data = {name: value for name, value in form.initial.items() if value not in (None, "")}
         assert client.post(f"/v/{token}/steps/{domain}/", data).status_code == 302
     assert carried_to_confirm(new, by="vendor") == []
+    assert "to confirm</span>" not in client.get(f"/v/{token}/").content.decode()
     assert not new.answers.filter(source=AnswerSource.CARRIED_OVER,
                                   question_id__in=waiting).exists()
     assert client.post(f"/v/{token}/submit/").status_code == 302
@@ -210,4 +216,5 @@ def test_a_section_saved_with_a_refused_upload_shows_its_answers_confirmed(decid
     assert response.status_code == 400  # Upload pressed without a file: said so ...
     page = response.content.decode()
     assert "Choose a file, then press Upload." in page and "Saved." in page
-    assert "to confirm</span>" not in page  # ... and what was saved shows confirmed
+    # ... and what was saved shows confirmed (other sections still count theirs).
+    assert 'class="badge text-bg-warning">to confirm</span>' not in page

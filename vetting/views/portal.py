@@ -140,9 +140,12 @@ def overview_rows(assessment, evaluation: Evaluation) -> list[dict[str, Any]]:
     for domain in vendor_domains(checklist):
         ids = [q.id for q in vendor_questions(checklist, domain.id) if q.id in applicable]
         answered = sum(1 for qid in ids if qid not in unanswered)
+        items = todo.get(domain.id, [])
         rows.append({"domain": domain, "applicable": len(ids), "answered": answered,
                      "percent": round(100 * answered / len(ids)) if ids else 100,
-                     "todo": todo.get(domain.id, [])})
+                     "todo": items,
+                     # Answered in the last assessment, not confirmed yet (a re-vetting).
+                     "to_confirm": sum(1 for item in items if item["to_confirm"])})
     return rows
 
 
@@ -175,6 +178,7 @@ def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> Htt
     context = {**_base_context(invitation, token), "rows": rows,
                "total": sum(r["applicable"] for r in rows),
                "answered": sum(r["answered"] for r in rows),
+               "to_confirm": sum(r["to_confirm"] for r in rows),
                "submissions": assessment.submissions.count()}
     return render(request, "vetting/portal/home.html", context)
 
