@@ -949,3 +949,31 @@ def test_an_imported_text_with_line_breaks_survives_a_save_of_its_step(client_fo
     assert response.status_code == 302
     assert assessment.answers.get(question_id="1.2").value == {
         "inci_name": "Rosa damascena\nline 2"}
+
+
+def test_a_dossier_of_another_product_is_imported_only_when_confirmed(client_for,
+                                                                     practitioner, assessment):
+    body = json.dumps({"checklist_version": "1", "product": {
+        "name": "QA Exosome Serum", "vendor": "Other Labs"},
+        "answers": {"0.2": {"form": "injectable"}}}).encode()
+    client = client_for(practitioner)
+    before = state(assessment)
+    response = client.post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body)})
+    page = response.content.decode()
+    assert "This dossier is for QA Exosome Serum of Other Labs, not Glow Exosome Serum" in page
+    assert re.search(r'<input type="checkbox" name="other_product"', page)
+    assert state(assessment) == before
+    response = client.post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body), "other_product": "on"})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="0.2").value == {"form": "injectable"}
+
+
+def test_a_dossier_of_this_product_imports_without_asking(client_for, practitioner, assessment):
+    body = json.dumps({"checklist_version": "1", "product": {
+        "name": " glow  exosome serum", "vendor": assessment.product.vendor.name.upper()},
+        "answers": {"0.4": {"market": "eu_uk"}}}).encode()
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body)})
+    assert response.status_code == 302

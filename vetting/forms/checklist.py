@@ -309,6 +309,14 @@ class DomainForm(forms.Form):
 class DossierImportForm(forms.Form):
     file = forms.FileField(label="Dossier (JSON)",
                            help_text="A dossier file in the format of docs/dossier-format.md.")
+    other_product = forms.BooleanField(
+        required=False, label="Import it anyway",
+        help_text="The dossier names another product: its answers replace this one's.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.data.get("other_product"):  # shown once the file names another product
+            self.fields["other_product"].widget = forms.HiddenInput()
 
 
 class ReasonForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -315,6 +316,14 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = DossierImportForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = _read_dossier(form)
+        if data is not None and not form.cleaned_data["other_product"] and (
+                other := _other_product(data, assessment)):
+            form.add_error("other_product", f"This dossier is for {other}, not "
+                                            f"{assessment.product.name} of "
+                                            f"{assessment.product.vendor.name}: choose the "
+                                            "file again and tick the box to import it anyway.")
+            form.fields["other_product"].widget = forms.CheckboxInput()
+            data = None
         if data is not None:
             try:
                 result = services.assessment_import(user=request.user, assessment=assessment,
@@ -330,6 +339,24 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("assessment_detail", pk)
     return render(request, "vetting/assessments/import.html",
                   {"assessment": assessment, "form": form})
+
+
+def _other_product(data: dict, assessment: Assessment) -> str | None:
+    """How a dossier names its product, when that is not this assessment's (None if it is,
+    or if it names none): its answers would replace this product's."""
+    named = data.get("product") if isinstance(data, dict) else None
+    if not isinstance(named, dict):
+        return None
+    name, vendor = named.get("name"), named.get("vendor")
+    product = assessment.product
+
+    def same(a, b) -> bool:
+        return not isinstance(a, str) or " ".join(a.split()).casefold() == " ".join(
+            b.split()).casefold()
+
+    if same(name, product.name) and same(vendor, product.vendor.name):
+        return None
+    return " of ".join(str(part) for part in (name, vendor) if isinstance(part, str))
 
 
 def _read_dossier(form: DossierImportForm):
