@@ -212,3 +212,18 @@ def test_a_rejection_still_stands(checklist_version, practitioner, reviewer):
     rejected = issued(decided(practitioner, reviewer, "bad-product", outcome="rejected"))
     assert decision_now(rejected) == decision_now(rejected, today=date(2099, 1, 1))
     assert decision_now(rejected).text == "The decision still stands."
+
+
+def test_a_report_just_queued_offers_no_button_it_would_refuse(client_for, practitioner,
+                                                                reviewer, checklist_version):
+    from django.utils import timezone
+
+    assessment = decided(practitioner, reviewer)  # queued, no worker in the tests
+    client = client_for(practitioner)
+    page = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "Send to the worker again" not in page
+    assert "Still queued after 15 minutes (is the background worker running?)" in page
+    Report.objects.filter(decision__assessment=assessment).update(
+        queued_at=timezone.now() - timezone.timedelta(minutes=16))
+    page = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "Send to the worker again" in page

@@ -122,6 +122,14 @@ def _store(report: Report, signed: bytes, loaded) -> None:
                             "certificate": certificate.fingerprint_sha256})
 
 
+def report_may_retry(report: Report) -> bool:
+    """Whether `report_retry` takes it: failed, or queued so long ago its task was lost."""
+    stale = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
+    return report.issued_at is None and (
+        report.status == ReportStatus.FAILED
+        or (report.status == ReportStatus.QUEUED and report.queued_at < stale))
+
+
 def report_retry(*, user, report: Report) -> Report:
     """Queue a failed report again (by hand, from the assessment page)."""
     from vetting.tasks import generate_report

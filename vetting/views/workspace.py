@@ -18,6 +18,7 @@ from vetting.models import Answer, Assessment, EvidenceDocument
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
 from vetting.services.evaluation import current_documents, normalize_answer, stored_answers
+from vetting.services.reports import report_may_retry
 from vetting.templatetags.vetting_tags import answer_text
 
 SEVERITY_ORDER = [Severity.RED, Severity.AMBER, Severity.MISSING]
@@ -195,9 +196,14 @@ def summary_context(assessment: Assessment) -> dict[str, Any]:
                              assessment.checklist.domains[0].id),
         "decision": decision,
         # A report is the report of a decision: none to read before there is one.
-        "reports": list(assessment.reports.select_related("certificate").order_by(
-            "-created_at")) if decision else [],
+        "reports": [_with_retry(r) for r in assessment.reports.select_related(
+            "certificate").order_by("-created_at")] if decision else [],
     }
+
+
+def _with_retry(report):
+    report.may_retry = report_may_retry(report)
+    return report
 
 
 def score_chart(evaluation: Evaluation) -> dict[str, Any]:
