@@ -270,6 +270,18 @@ def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, goo
     assert state(good) == before
 
 
+def test_a_field_the_form_refuses_hides_none_of_the_decisions_own_problems(client_for,
+                                                                           reviewer, good):
+    """A negative limit is refused by the form itself; the missing conditions and
+    justification are the decision's rules: all three are shown at once."""
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(
+        outcome="approved_with_conditions", endotoxin_limit="-1"))
+    form = response.context["decision_form"]
+    assert set(form.errors) == {"endotoxin_limit", "justification", "conditions"}
+    assert state(good) == before
+
+
 @pytest.mark.parametrize("role", OTHERS)
 def test_decision_is_refused_to_other_roles(client_for, make_user, good, role):
     user = make_user(role) if role else make_user()

@@ -24,6 +24,7 @@ from .lifecycle import (
 from .review import (
     assessment_decide,
     clean_spec,
+    decision_problems,
     reference_lot_spec,
     review_comment_add,
     reviewed_content,
@@ -33,7 +34,7 @@ from .system import worker_check_complete, worker_check_start
 __all__ = [
     "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
     "answer_set", "assessment_create", "assessment_decide", "clean_spec", "reference_lot_spec",
-    "reviewed_content",
+    "reviewed_content", "decision_problems",
     "review_comment_add",
     "assessment_evaluation", "assessment_export",
     "assessment_import", "assessment_invite", "assessment_refresh",

@@ -130,6 +130,12 @@ def _decision_problems(assessment, outcome, justification, conditions,
     return problems
 
 
+def decision_problems(assessment, *, outcome, justification, conditions, valid_until
+                      ) -> list[tuple[str, str]]:
+    """The decision's own rules, as they stand (for a form shown again with other errors)."""
+    return _decision_problems(assessment, outcome, justification, conditions, valid_until)
+
+
 def _check_decision(assessment, outcome, justification, conditions, valid_until,
                     spec_problems=()) -> None:
     problems = [*spec_problems, *_decision_problems(assessment, outcome, justification,

@@ -143,6 +143,18 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{decision.get_outcome_display()}: signed by "
                                       f"{decision.signer_name}.")
             return redirect("assessment_detail", pk)
+    else:  # the decision's own rules too, for what could be read: every problem at once
+        data = form.cleaned_data
+        if data.get("outcome"):
+            rejected = data["outcome"] == "rejected"
+            for field, message in services.decision_problems(
+                    assessment, outcome=data["outcome"],
+                    justification=data.get("justification", "").strip(),
+                    conditions="" if rejected else data.get("conditions", "").strip(),
+                    valid_until=None if rejected else data.get("valid_until")):
+                if field not in form.errors and not (
+                        field == "valid_until" and "valid_until" not in data):
+                    form.add_error(field, message)
     # At the top too: on a phone the form is screens below, and the page must not pass
     # for a signed decision. Decided meanwhile (another reviewer, another tab), the page
     # has no form any more: the banner says why.
