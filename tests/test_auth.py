@@ -7,6 +7,8 @@ from axes.models import AccessAttempt
 from django.core import mail
 
 from tests.conftest import PASSWORD
+from vetting.audit import verify_chain
+from vetting.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +90,30 @@ def test_password_reset_sends_a_working_link(client, practitioner):
     assert response.status_code == 302
     practitioner.refresh_from_db()
     assert practitioner.check_password(new)
+    # On record (the password signs decisions): that it happened, nothing of the password.
+    entry = AuditEntry.objects.last()
+    assert entry.summary == "Account pia: password reset by its user"
+    assert entry.actor_user == practitioner and new not in str(entry.after)
+
+
+def test_a_password_change_is_audited(client, practitioner):
+    client.force_login(practitioner)
+    new = "a-brand-new-passphrase-42"
+    response = client.post("/accounts/password_change/", {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.last()
+    assert entry.summary == "Account pia: password changed by its user"
+    assert verify_chain().ok
+
+
+def test_a_refused_password_change_writes_nothing(client, practitioner):
+    client.force_login(practitioner)
+    written = AuditEntry.objects.count()
+    client.post("/accounts/password_change/", {
+        "old_password": "wrong", "new_password1": "x-y-z-long-pass-1", "new_password2":
+        "x-y-z-long-pass-1"})
+    assert AuditEntry.objects.count() == written
 
 
 def test_password_reset_for_an_unknown_address_sends_nothing(client, practitioner):

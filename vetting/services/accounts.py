@@ -93,6 +93,14 @@ def account_password_record(*, actor_user, user, before: dict[str, Any],
                  before=before, after=after)
 
 
+def own_password_record(*, user, how: str) -> None:
+    """Audit a user's own password change (`how`: "changed" on the password page, or
+    "reset" through the e-mailed link): the password signs decisions. That it happened,
+    never the password or its hash."""
+    audit_record(actor=Actor.for_user(user), event=AuditEvent.RECORD_CHANGE, obj=user,
+                 summary=f"Account {user.get_username()}: password {how} by its user")
+
+
 def group_state(group, *, members: bool = False) -> dict[str, Any]:
     state = {"name": group.name, "permissions": _permissions(group.permissions)}
     if members:  # what a deletion takes away from each of them
