@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.RequestSizeLimit",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,6 +257,10 @@ VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 CHECKLIST_DIRS = env_list("CHECKLIST_DIRS")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request declaring a larger body is refused before it is read (several files saved at
+# once with a step, and the form): clinic.middleware.RequestSizeLimit.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 3 * UPLOAD_MAX_BYTES + 1024 * 1024,
+                            minimum=1024 * 1024)
 
 # --- E-mail -------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
