@@ -977,3 +977,25 @@ def test_a_dossier_of_this_product_imports_without_asking(client_for, practition
     response = client_for(practitioner).post(f"/assessments/{assessment.pk}/import/", {
         "file": SimpleUploadedFile("d.json", body)})
     assert response.status_code == 302
+
+
+def test_a_vendor_question_holding_only_the_clinics_field_is_not_captioned_answered(
+        client_for, practitioner, assessment):
+    client = client_for(practitioner)
+    response = client.post(f"/assessments/{assessment.pk}/steps/4/",
+                           {"q4_1__vial_lot": "HB-3107"})
+    assert response.status_code == 302
+    page = client.get(f"/assessments/{assessment.pk}/steps/4/").content.decode()
+    card = page[page.index('id="q4_1"'):page.index('id="q4_2"')]
+    assert "Lot number on the vial recorded by" in card
+    assert "the vendor's answer is still to come." in card
+    assert "Answered by" not in card
+
+
+def test_the_summary_says_what_happens_next_while_in_review(client_for, practitioner,
+                                                            assessment):
+    from vetting.models import Assessment
+
+    Assessment.objects.filter(pk=assessment.pk).update(state="in_review")
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "In review: a reviewer reads the answers and documents" in page

@@ -260,7 +260,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "page": page, "q": q, "category": category, "form": form, "standing": standing,
         "recommendation": recommendation,
         "categories": ProductCategory.choices, "forms": ProductForm.choices,
-        "standings": [*AssessmentState.choices, (NOT_ASSESSED, "Not assessed yet")],
+        "standings": [*AssessmentState.choices, (NOT_ASSESSED, "No assessment started")],
         "recommendations": Recommendation.choices,
     }
     return render(request, "vetting/registry/product_list.html", context)

@@ -159,6 +159,11 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
         "clinic_fields": [f.label for f in question.fields if f.by == "practitioner"],
         "values_missing": bool(docs_by_question.get(question.id))
         and not _records_a_value(question, answers.get(question.id)),
+        # A vendor question holding only the clinic's own fields (4.1's vial lot): not an
+        # answer yet (the engine does not count them), so not captioned as one.
+        "clinic_only": question.by == "vendor" and bool(question.clinic_fields)
+        and answers.get(question.id) is not None
+        and not _records_a_value(question, answers.get(question.id)),
     } for question in form.questions]
     ids = [d.id for d in checklist.domains]
     position = ids.index(domain_id)
