@@ -354,3 +354,10 @@ def test_a_duplicate_that_slips_past_the_check_is_refused_by_the_database(
     assert caught.value.field == "name"
     assert Vendor.objects.count() == 1
     assert not AuditEntry.objects.exists()
+
+
+def test_a_name_differing_only_in_spaces_is_the_same_name(practitioner):
+    first = registry.vendor_create(user=practitioner, name="Meridian Cell Sciences")
+    with pytest.raises(InvalidInput, match="already registered"):
+        registry.vendor_create(user=practitioner, name=" Meridian   Cell  Sciences ")
+    assert list(Vendor.objects.values_list("name", flat=True)) == [first.name]

@@ -38,7 +38,7 @@ class VendorForm(_RegisterForm):
         labels = {"notes": "Internal notes"}
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = " ".join(self.cleaned_data["name"].split())  # as the services store it
         if registry_services.vendor_name_taken(name, exclude_pk=self.instance.pk):
             raise forms.ValidationError("A vendor with this name is already registered.")
         return name
@@ -83,7 +83,7 @@ class ProductForm(_RegisterForm):
                 self.fields[name].help_text = registry_services.PROFILE_LOCKED
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = " ".join(self.cleaned_data["name"].split())  # as the services store it
         if registry_services.product_name_taken(self.vendor, name,
                                                 exclude_pk=self.instance.pk):
             raise forms.ValidationError("This vendor already has a product with this name.")

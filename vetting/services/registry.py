@@ -42,6 +42,8 @@ def _clean_fields(fields: dict[str, Any], allowed: Iterable[str], required: Iter
         raise TypeError(f"Unknown field(s): {', '.join(sorted(unknown))}")
     cleaned = {name: value.strip() if isinstance(value, str) else value
                for name, value in fields.items()}
+    if isinstance(cleaned.get("name"), str):  # "Meridian  Cell" is "Meridian Cell" twice
+        cleaned["name"] = " ".join(cleaned["name"].split())
     for name in required:
         if name in cleaned and not cleaned[name]:
             raise InvalidInput("This field is required.", field=name)
