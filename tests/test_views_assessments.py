@@ -837,12 +837,18 @@ def opened_step_0(client, assessment, practitioner):
             "q0_2__form": "topical"}
 
 
+def meanwhile(assessment, colleague, **answers):
+    """Bob saves answers after the page was opened ("0_2": {...} for 0.2)."""
+    for qid, value in answers.items():
+        services.answer_set(assessment=assessment, question_id=qid.replace("_", "."),
+                            value=value, user=colleague)
+
+
 def test_a_save_leaves_an_answer_changed_meanwhile_that_the_page_did_not_change(
         client_for, practitioner, colleague, assessment):
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
-                        user=colleague)
+    meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"}})
     response = client.post(f"/assessments/{assessment.pk}/steps/0/",
                            {**shown, "q0_4__market": "united_states"}, follow=True)
     values = dict(assessment.answers.values_list("question_id", "value"))
@@ -857,8 +863,7 @@ def test_a_save_over_an_answer_changed_meanwhile_is_refused_and_says_by_whom(
         client_for, practitioner, colleague, assessment):
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
-                        user=colleague)
+    meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"}})
     before = state(assessment)
     mine = {**shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"}
     response = client.post(f"/assessments/{assessment.pk}/steps/0/", mine)
@@ -883,8 +888,7 @@ def test_the_same_change_made_meanwhile_is_no_conflict(client_for, practitioner,
                                                        assessment):
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
-                        user=colleague)
+    meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"}})
     response = client.post(f"/assessments/{assessment.pk}/steps/0/",
                            {**shown, "q0_2__form": "injectable"})
     assert response.status_code == 302
@@ -894,7 +898,7 @@ def test_an_answer_cleared_meanwhile_is_named_too(client_for, practitioner, coll
                                                   assessment):
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    services.answer_set(assessment=assessment, question_id="0.2", value={}, user=colleague)
+    meanwhile(assessment, colleague, **{"0_2": {}})
     response = client.post(f"/assessments/{assessment.pk}/steps/0/",
                            {**shown, "q0_2__form": "injectable"})
     assert "Cleared since you opened this page." in response.content.decode()
@@ -905,10 +909,8 @@ def test_several_answers_changed_meanwhile_are_each_named(client_for, practition
                                                           assessment):
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    services.answer_set(assessment=assessment, question_id="0.2", value={"form": "injectable"},
-                        user=colleague)
-    services.answer_set(assessment=assessment, question_id="0.4", value={"market": "eu_uk"},
-                        user=colleague)
+    meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"},
+                                        "0_4": {"market": "eu_uk"}})
     page = client.post(f"/assessments/{assessment.pk}/steps/0/", {
         **shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"}).content.decode()
     assert ('the answers to <a href="#q0_2">0.2</a> and <a href="#q0_4">0.4</a> changed '
