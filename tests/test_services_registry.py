@@ -361,3 +361,23 @@ def test_a_name_differing_only_in_spaces_is_the_same_name(practitioner):
     with pytest.raises(InvalidInput, match="already registered"):
         registry.vendor_create(user=practitioner, name=" Meridian   Cell  Sciences ")
     assert list(Vendor.objects.values_list("name", flat=True)) == [first.name]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("Ärzte Labor GmbH", "ärzte labor gmbh"),  # SQLite's lower() knows ASCII only
+    ("Straße Bio", "STRASSE BIO"),  # nobody's lower() folds ß
+    ("STRASSE BIO", "Straße Bio"),
+])
+def test_names_equal_by_unicode_case_folding_are_duplicates(practitioner, first, second):
+    registry.vendor_create(user=practitioner, name=first)
+    with pytest.raises(InvalidInput, match="already registered"):
+        registry.vendor_create(user=practitioner, name=second)
+    assert Vendor.objects.count() == 1
+
+
+def test_a_product_name_is_checked_the_same_way(practitioner, vendor):
+    registry.product_create(user=practitioner, vendor=vendor, name="Crème Éclat",
+                            category="exosome_ev", form="topical")
+    with pytest.raises(InvalidInput, match="already has a product with this name"):
+        registry.product_create(user=practitioner, vendor=vendor, name="CRÈME ÉCLAT",
+                                category="exosome_ev", form="topical")

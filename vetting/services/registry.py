@@ -65,6 +65,20 @@ def _same_text(queryset: models.QuerySet, field: str, value: str) -> models.Quer
     return queryset.alias(_lower=Lower(field)).filter(_lower=Lower(Value(value.strip())))
 
 
+def _text_taken(queryset: models.QuerySet, field: str, value: str,
+                exclude_pk: int | None) -> bool:
+    """Whether another row's `field` is `value` ignoring case and spacing. The database's
+    lower() knows ASCII only on SQLite, and nowhere that "Straße" is "STRASSE": the value
+    folded by Unicode's rules is looked for too, and the rows with a character outside
+    ASCII are folded and compared here."""
+    rows = queryset.exclude(pk=exclude_pk)
+    key = " ".join(value.split()).casefold()
+    if _same_text(rows, field, value).exists() or _same_text(rows, field, key).exists():
+        return True
+    others = rows.filter(**{f"{field}__regex": r"[^\x00-\x7f]"}).values_list(field, flat=True)
+    return any(" ".join(other.split()).casefold() == key for other in others)
+
+
 def _save(instance: models.Model, *, field: str, duplicate: str, **kwargs) -> None:
     # The form and the service check duplicates first; two requests at once can
     # still both pass, and the database constraint then decides.
@@ -83,7 +97,7 @@ def _audit(user, instance: models.Model, summary: str, before: dict | None, afte
 # Vendors
 
 def vendor_name_taken(name: str, *, exclude_pk: int | None = None) -> bool:
-    return _same_text(Vendor.objects.all(), "name", name).exclude(pk=exclude_pk).exists()
+    return _text_taken(Vendor.objects.all(), "name", name, exclude_pk)
 
 
 def _check_vendor(fields: dict, exclude_pk: int | None = None) -> None:
@@ -212,8 +226,7 @@ def contact_update(*, user, contact: VendorContact, **fields: Any) -> VendorCont
 # Products
 
 def product_name_taken(vendor: Vendor, name: str, *, exclude_pk: int | None = None) -> bool:
-    products = Product.objects.filter(vendor=vendor)
-    return _same_text(products, "name", name).exclude(pk=exclude_pk).exists()
+    return _text_taken(Product.objects.filter(vendor=vendor), "name", name, exclude_pk)
 
 
 def _check_product(vendor: Vendor, fields: dict, exclude_pk: int | None = None) -> None:
