@@ -1,6 +1,8 @@
 """The step form's fingerprint of an answer, by which a save notices an answer changed since
 the page was loaded: the same answer gives the same fingerprint however it was written."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from vetting.forms.checklist import DomainForm
@@ -8,9 +10,14 @@ from vetting.forms.checklist import DomainForm
 pytestmark = pytest.mark.django_db
 
 
+# A vendor document held: the step's vendor fields are open (without one they are shown
+# disabled, and a page cannot change them: they are in no fingerprint).
+DOCUMENT = SimpleNamespace(pk=1, original_name="CoA.pdf", kind="coa")
+
+
 def form(checklist_version, domain_id, **kwargs):
     return DomainForm(checklist=checklist_version.checklist, domain_id=domain_id, stored={},
-                      documents=[], **kwargs)
+                      documents=[DOCUMENT], **kwargs)
 
 
 def test_the_same_answer_has_the_same_fingerprint(checklist_version):
@@ -41,3 +48,11 @@ def test_the_portal_fingerprints_only_the_vendors_fields(checklist_version):
     staff = form(checklist_version, "1")
     assert staff.fingerprint(q12, {"inci_name": "Rose", "called_exosome": "yes"}) != (
         staff.fingerprint(q12, {"inci_name": "Rose"}))
+
+
+def test_fields_shown_disabled_are_in_no_fingerprint(checklist_version):
+    step = DomainForm(checklist=checklist_version.checklist, domain_id="4", stored={},
+                      documents=[])
+    q41 = checklist_version.checklist.question("4.1")
+    assert step.fingerprint(q41, {"coa_lot": "L-7", "vial_lot": "V-1"}) == step.fingerprint(
+        q41, {"vial_lot": "V-1"})  # the vendor's part, disabled without its document

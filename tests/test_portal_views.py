@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.conftest import PDF_BYTES
@@ -526,3 +527,22 @@ def test_a_save_keeps_an_answer_changed_meanwhile_that_the_page_left_alone(clien
     assert response.status_code == 302
     assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
     assert assessment.answers.get(question_id="1.2").value == {"inci_name": "Rose vesicles"}
+
+
+def test_after_a_save_with_a_refused_file_the_page_saves_again_without_a_false_conflict(
+        client, token, assessment):
+    """Saved, but a file refused: the page comes back (400). Its next save is judged
+    against what was just saved, not against the page as first loaded."""
+    shown = opened_section_1(client, token)
+    bad = SimpleUploadedFile("notes.pdf", b"not a pdf")
+    page = client.post(url(token, "steps", "1"), {
+        **shown, "q1_1__source": "plant", "q1_2__inci_name": "A",
+        "file-q1_2-cell_bank_identity": bad, "save": ""}).content.decode()
+    assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
+    again = opened_fingerprints(page)
+    # 1.2 cleared and 1.1 changed from that page: both saved, no conflict, nothing kept.
+    response = client.post(url(token, "steps", "1"), {
+        **again, "q1_1__source": "msc_adipose", "save": ""})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="1.1").value == {"source": "msc_adipose"}
+    assert not assessment.answers.filter(question_id="1.2").exists()

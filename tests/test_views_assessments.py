@@ -1001,3 +1001,20 @@ def test_the_summary_says_what_happens_next_while_in_review(client_for, practiti
     Assessment.objects.filter(pk=assessment.pk).update(state="in_review")
     page = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
     assert "In review: a reviewer reads the answers and documents" in page
+
+
+def test_the_clinics_field_saves_beside_vendor_fields_answered_meanwhile(client_for,
+                                                                         practitioner,
+                                                                         assessment):
+    """4.1's vendor fields are shown disabled (no vendor document yet): the vendor answering
+    them meanwhile is no conflict for the vial lot the practitioner records."""
+    url = f"/assessments/{assessment.pk}/steps/4/"
+    client = client_for(practitioner)
+    shown = loaded_fingerprints(client.get(url).content.decode())
+    services.assessment_invite(user=practitioner, assessment=assessment)
+    services.answer_set(assessment=assessment, question_id="4.1", value={"coa_lot": "L-7"},
+                        vendor_label="vendor: Ann")
+    response = client.post(url, {**shown, "q4_1__vial_lot": "V-1"})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="4.1").value == {"coa_lot": "L-7",
+                                                               "vial_lot": "V-1"}

@@ -136,10 +136,6 @@ class DomainForm(forms.Form):
                             *((str(d.pk), f"{d.original_name} ({d.kind})") for d in documents)]
         for question in self.questions:
             self._add_question(question, document_choices)
-            self.fields[loaded_name(question)] = forms.CharField(
-                required=False, strip=False, widget=forms.HiddenInput)
-            self.initial[loaded_name(question)] = self.fingerprint(
-                question, self.stored.get(question.id))
             # Disabled fields keep their stored value whatever is posted: read-only
             # answers (a locked assessment, or the vendor's fields of a vendor question
             # with no vendor document to enter them from) can never be cleared by a save.
@@ -154,6 +150,11 @@ class DomainForm(forms.Form):
                 disabled = []
             for name in disabled:
                 self.fields[name].disabled = True
+            # After the disabling: the fingerprint covers what this page can change.
+            self.fields[loaded_name(question)] = forms.CharField(
+                required=False, strip=False, widget=forms.HiddenInput)
+            self.initial[loaded_name(question)] = self.fingerprint(
+                question, self.stored.get(question.id))
 
     def _answer_fields(self, question: Question) -> list[Field]:
         return [f for f in question.fields
@@ -210,10 +211,15 @@ class DomainForm(forms.Form):
                 **{f.name: json_value(data.get(field_name(question, f)))
                    for f in self._answer_fields(question)}}
 
-    def shown_part(self, question: Question, value: Any) -> Any:
+    def shown_part(self, question: Question, value: Any, *, changeable: bool = False) -> Any:
         """The part of an answer this form shows, without empty values (None for no
-        answer): the vendor's fields in the portal, every field on the clinic's step."""
+        answer): the vendor's fields in the portal, every field on the clinic's step;
+        `changeable`: only those this page can change (not its disabled fields)."""
         shown = {f.name for f in self._answer_fields(question)}
+        if changeable:
+            shown = {name for name in shown if not self.fields[field_name(
+                question, question.field_map[name], 0 if question.repeatable else None)
+            ].disabled}
 
         def part(row: Any) -> dict:
             if not isinstance(row, dict):
@@ -227,8 +233,9 @@ class DomainForm(forms.Form):
         return value or None
 
     def fingerprint(self, question: Question, value: Any) -> str:
-        """A digest of the part of an answer this form shows ("" for no answer)."""
-        part = self.shown_part(question, value)
+        """A digest of the part of an answer this page can change ("" for none): fields it
+        shows disabled keep their stored value on save, so they can clash with nothing."""
+        part = self.shown_part(question, value, changeable=True)
         if part is None:
             return ""
         canonical = ([{k: _canonical(v) for k, v in row.items()} for row in part]

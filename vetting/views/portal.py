@@ -236,7 +236,9 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
     if saved or stored:  # the answers as typed, over what is now stored and confirmed
         form = _step_form(invitation, domain_id, request.POST)
         form.is_valid()
-    form.take_as_loaded(conflicts)  # named now: saving again replaces them
+    # Shown again, the page shows what is stored now (just saved) or names it (a conflict):
+    # its next save is judged against that.
+    form.take_as_loaded(form.questions if saved else conflicts)
     context = step_context(invitation, token, domain_id, form, errors,
                            upload_errors=upload_errors)
     context["saved"], context["uploaded"] = saved, bool(stored)
