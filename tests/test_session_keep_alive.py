@@ -76,3 +76,29 @@ def test_the_step_warns_before_the_idle_timeout_and_stays_logged_in(new_page, ma
     warning.get_by_text("Your session has ended").wait_for(timeout=10_000)
     shot(page, "session-2-ended")
     assert page.evaluate("fetch('/').then(r => r.url)").endswith("/accounts/login/?next=/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_stay_logged_in_after_the_session_ended_says_so(new_page, make_user, checklist_version,
+                                                        product, settings):
+    """The keep-alive of an ended session answers with the login page: not taken for kept."""
+    from tests.conftest import PASSWORD
+    from vetting import services
+
+    settings.SESSION_COOKIE_AGE = 6
+    user = make_user("practitioner", username="pia")
+    assessment = services.assessment_create(user=user, product=product)
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "pia")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto(f"/assessments/{assessment.pk}/steps/0/")
+    warning = page.locator(".session-warning")
+    page.select_option("#id_q0_4__market", "south_korea")
+    warning.get_by_text("you will be logged out at").wait_for(timeout=8_000)
+    Session.objects.all().delete()  # logged out meanwhile (another tab, an admin)
+    warning.get_by_role("button", name="Stay logged in").click()
+    warning.get_by_text("Your session has ended").wait_for(timeout=4_000)

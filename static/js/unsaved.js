@@ -57,9 +57,13 @@
   banner.addEventListener("click", function (event) {
     if (!event.target.classList.contains("stay")) return;
     const token = form.querySelector("input[name=csrfmiddlewaretoken]");
-    fetch(keepAlive, {method: "POST", credentials: "same-origin",
+    // 204 only: a session already ended answers with a redirect to the login page.
+    fetch(keepAlive, {method: "POST", credentials: "same-origin", redirect: "manual",
                       headers: {"X-CSRFToken": token ? token.value : ""}})
-      .then(function (r) { if (r.ok) { seen = Date.now(); check(); } })
+      .then(function (r) {
+        if (r.status === 204) { seen = Date.now(); } else { seen = 0; }
+        check();
+      })
       .catch(function () {});
   });
   setInterval(check, Math.min(10000, warnBefore / 2));
