@@ -145,3 +145,15 @@ def test_the_not_found_page_leads_staff_back_and_shows_others_nothing_more(clien
     assert vendor.status_code == 404
     assert "There is nothing here" in vendor.content.decode()
     assert "Back to the dashboard" not in vendor.content.decode()
+
+
+def test_a_password_change_from_the_admin_is_audited(client, make_user):
+    admin = make_user("admin", username="ada", is_staff=True)
+    client.force_login(admin)
+    new = "a-brand-new-passphrase-42"
+    response = client.post("/admin/password_change/", {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/password_change/done/"
+    assert AuditEntry.objects.last().summary == "Account ada: password changed by its user"
+    assert client.get(response["Location"]).status_code == 200
