@@ -381,3 +381,20 @@ def test_a_product_name_is_checked_the_same_way(practitioner, vendor):
     with pytest.raises(InvalidInput, match="already has a product with this name"):
         registry.product_create(user=practitioner, vendor=vendor, name="CRÈME ÉCLAT",
                                 category="exosome_ev", form="topical")
+
+
+def test_sync_product_profiles_sets_a_drifted_product_from_its_assessment(practitioner,
+                                                                          assessment, capsys):
+    """A product edited apart from its assessment before the two were tied together."""
+    from django.core.management import call_command
+
+    Product.objects.filter(pk=assessment.product_id).update(category="pdrn")  # as before
+    call_command("sync_product_profiles")
+    product = Product.objects.get(pk=assessment.product_id)
+    assert product.category == "exosome_ev"  # answer 0.1
+    assert "Glow Exosome Serum: pdrn/topical -> exosome_ev/topical (assessment 1)" in (
+        capsys.readouterr().out)
+    assert AuditEntry.objects.last().actor_label == "sync_product_profiles"
+    written = AuditEntry.objects.count()
+    call_command("sync_product_profiles")  # again: nothing to change
+    assert AuditEntry.objects.count() == written
