@@ -396,3 +396,22 @@ def test_a_second_signature_on_a_decided_case_says_who_decided(client_for, revie
     assert "The decision was not signed: this assessment is now approved by " in content
     assert "see the form" not in content
     assert state(good) == before
+
+
+def test_a_form_refused_for_a_field_still_says_the_answers_changed(client_for, reviewer,
+                                                                   practitioner, good):
+    client = client_for(reviewer)
+    seen = reviewed_on(client.get(f"/review/{good.pk}/").content.decode())
+    services.assessment_request_information(user=reviewer, assessment=good,
+                                            target="practitioner", message="The 2025 CoA?")
+    services.evidence_upload(assessment=good, question_id="4.1", kind="coa",
+                             upload=SimpleUploadedFile("CoA 2025.pdf", PDF_BYTES + b"2025"),
+                             user=practitioner)
+    services.assessment_resubmit(user=practitioner, assessment=good)
+    response = client.post(f"/review/{good.pk}/decision/", decision_data(
+        reviewed=seen, endotoxin_limit="-1"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The answers or documents changed since you opened this page: the page now shows " \
+           "them. Read them again before signing." in page
+    assert reviewed_on(page) != seen

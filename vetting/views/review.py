@@ -61,6 +61,12 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
     # carries the fingerprint of the answers it is now shown with.
     initial["reviewed"] = services.reviewed_content(assessment)
     if decision_form := forms.get("decision_form"):
+        seen = decision_form.data.get("reviewed")
+        if seen and seen != initial["reviewed"] and not decision_form.errors.get("__all__"):
+            # Refused for another reason, but the page now shows newer answers: say so.
+            messages.warning(request, "The answers or documents changed since you opened this "
+                                      "page: the page now shows them. Read them again before "
+                                      "signing.")
         decision_form.data = decision_form.data.copy()
         decision_form.data["reviewed"] = initial["reviewed"]
     context.update({
