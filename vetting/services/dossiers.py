@@ -75,8 +75,9 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
         for qid, value in exported["answers"].items():
             set_answer_locked(assessment, qid, value, actor=actor, source=AnswerSource.IMPORT)
         matched, expected = _import_evidence(assessment, exported["evidence"])
-        _, still_expected = _import_evidence(assessment, exported.get("expected_evidence", {}))
-        expected += still_expected
+        held_now, still_expected = _import_evidence(assessment,
+                                                    exported.get("expected_evidence", {}))
+        matched, expected = matched + held_now, expected + still_expected
         assessment_refresh(assessment=assessment)
         audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
                      assessment=assessment, obj=assessment,
