@@ -43,14 +43,9 @@ def test_the_step_tells_the_script_the_idle_timeout(client_for, practitioner, as
             in page.content.decode())
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_step_warns_before_the_idle_timeout_and_stays_logged_in(new_page, make_user,
-                                                                    checklist_version,
-                                                                    product, settings):
-    """With a 6-second idle timeout: answers typed and not saved, the page warns before the
-    end, "Stay logged in" keeps the session, and an unattended page is logged out on time."""
-    from tests.browser import shot
+def step_with_unsaved_answer(new_page, make_user, product, settings):
+    """Logged in with a 6-second idle timeout, on a step with an answer chosen, not saved:
+    (the page, its idle-timeout warning)."""
     from tests.conftest import PASSWORD
     from vetting import services
 
@@ -66,6 +61,19 @@ def test_the_step_warns_before_the_idle_timeout_and_stays_logged_in(new_page, ma
     page.goto(f"/assessments/{assessment.pk}/steps/0/")
     warning = page.locator(".session-warning")
     page.select_option("#id_q0_4__market", "south_korea")  # typed, not saved
+    return page, warning
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_step_warns_before_the_idle_timeout_and_stays_logged_in(new_page, make_user,
+                                                                    checklist_version,
+                                                                    product, settings):
+    """With a 6-second idle timeout: answers typed and not saved, the page warns before the
+    end, "Stay logged in" keeps the session, and an unattended page is logged out on time."""
+    from tests.browser import shot
+
+    page, warning = step_with_unsaved_answer(new_page, make_user, product, settings)
     warning.get_by_text("you will be logged out at").wait_for(timeout=8_000)
     shot(page, "session-1-warning")
     with page.expect_response("**/session/keep-alive/") as kept:
@@ -83,21 +91,7 @@ def test_the_step_warns_before_the_idle_timeout_and_stays_logged_in(new_page, ma
 def test_stay_logged_in_after_the_session_ended_says_so(new_page, make_user, checklist_version,
                                                         product, settings):
     """The keep-alive of an ended session answers with the login page: not taken for kept."""
-    from tests.conftest import PASSWORD
-    from vetting import services
-
-    settings.SESSION_COOKIE_AGE = 6
-    user = make_user("practitioner", username="pia")
-    assessment = services.assessment_create(user=user, product=product)
-    page = new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "pia")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    page.goto(f"/assessments/{assessment.pk}/steps/0/")
-    warning = page.locator(".session-warning")
-    page.select_option("#id_q0_4__market", "south_korea")
+    page, warning = step_with_unsaved_answer(new_page, make_user, product, settings)
     warning.get_by_text("you will be logged out at").wait_for(timeout=8_000)
     Session.objects.all().delete()  # logged out meanwhile (another tab, an admin)
     warning.get_by_role("button", name="Stay logged in").click()

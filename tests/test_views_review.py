@@ -355,17 +355,21 @@ def reviewed_on(page: str) -> str:
     return re.search(r'name="reviewed" value="([0-9a-f]{64})"', page)[1]
 
 
-def test_a_signature_from_a_page_older_than_the_answers_is_refused(client_for, reviewer,
-                                                                   practitioner, good):
-    client = client_for(reviewer)
-    seen = reviewed_on(client.get(f"/review/{good.pk}/").content.decode())
-    # Meanwhile the case goes back to the practitioner, who adds a document and resubmits.
+def changed_meanwhile(good, reviewer, practitioner):
+    """The case goes back to the practitioner, who adds a document and resubmits."""
     services.assessment_request_information(user=reviewer, assessment=good,
                                             target="practitioner", message="The 2025 CoA?")
     services.evidence_upload(assessment=good, question_id="4.1", kind="coa",
                              upload=SimpleUploadedFile("CoA 2025.pdf", PDF_BYTES + b"2025"),
                              user=practitioner)
     services.assessment_resubmit(user=practitioner, assessment=good)
+
+
+def test_a_signature_from_a_page_older_than_the_answers_is_refused(client_for, reviewer,
+                                                                   practitioner, good):
+    client = client_for(reviewer)
+    seen = reviewed_on(client.get(f"/review/{good.pk}/").content.decode())
+    changed_meanwhile(good, reviewer, practitioner)
     before = state(good)
     response = client.post(f"/review/{good.pk}/decision/", decision_data(reviewed=seen))
     page = response.content.decode()
@@ -402,12 +406,7 @@ def test_a_form_refused_for_a_field_still_says_the_answers_changed(client_for, r
                                                                    practitioner, good):
     client = client_for(reviewer)
     seen = reviewed_on(client.get(f"/review/{good.pk}/").content.decode())
-    services.assessment_request_information(user=reviewer, assessment=good,
-                                            target="practitioner", message="The 2025 CoA?")
-    services.evidence_upload(assessment=good, question_id="4.1", kind="coa",
-                             upload=SimpleUploadedFile("CoA 2025.pdf", PDF_BYTES + b"2025"),
-                             user=practitioner)
-    services.assessment_resubmit(user=practitioner, assessment=good)
+    changed_meanwhile(good, reviewer, practitioner)
     response = client.post(f"/review/{good.pk}/decision/", decision_data(
         reviewed=seen, endotoxin_limit="-1"))
     page = response.content.decode()

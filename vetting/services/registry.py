@@ -73,7 +73,8 @@ def _text_taken(queryset: models.QuerySet, field: str, value: str,
     ASCII are folded and compared here."""
     rows = queryset.exclude(pk=exclude_pk)
     key = " ".join(value.split()).casefold()
-    if _same_text(rows, field, value).exists() or _same_text(rows, field, key).exists():
+    if _same_text(rows, field, value).exists() or (
+            key != value.strip().lower() and _same_text(rows, field, key).exists()):
         return True
     others = rows.filter(**{f"{field}__regex": r"[^\x00-\x7f]"}).values_list(field, flat=True)
     return any(" ".join(other.split()).casefold() == key for other in others)

@@ -61,13 +61,14 @@ def step_answers(assessment: Assessment) -> list[Answer]:
 def with_previous_versions(assessment: Assessment, documents: list[EvidenceDocument]
                            ) -> list[EvidenceDocument]:
     """Set `document.previous_versions` (the versions it replaced, newest first) on current
-    documents, in one query: a replaced file stays in the record and is listed with its
-    successor."""
-    if any(d.replaces_id for d in documents):
+    documents that have none yet, in one query: a replaced file stays in the record and is
+    listed with its successor."""
+    todo = [d for d in documents if not hasattr(d, "previous_versions")]
+    if any(d.replaces_id for d in todo):
         older = {d.pk: d for d in assessment.documents.filter(is_current=False)}
     else:
         older = {}
-    for document in documents:
+    for document in todo:
         chain, pk = [], document.replaces_id
         while pk in older and len(chain) < len(older):
             chain.append(older[pk])
@@ -85,15 +86,9 @@ def answer_sources(assessment: Assessment, answers: list[Answer],
     sources = {a.question_id: a.source_document_id for a in answers if a.source_document_id}
     if all(pk in current for pk in sources.values()):
         return sources
-    successor = dict(assessment.documents.filter(replaces__isnull=False)
-                     .values_list("replaces_id", "pk"))
-    for qid, pk in sources.items():
-        seen = set()
-        while pk not in current and pk in successor and pk not in seen:
-            seen.add(pk)
-            pk = successor[pk]
-        sources[qid] = pk
-    return sources
+    successor = {old.pk: document.pk for document in with_previous_versions(assessment, documents)
+                 for old in document.previous_versions}
+    return {qid: successor.get(pk, pk) for qid, pk in sources.items()}
 
 
 def _records_a_value(question, answer: Answer | None) -> bool:
