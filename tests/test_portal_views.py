@@ -482,6 +482,34 @@ def opened_section_1(client, token) -> dict[str, str]:
     return opened_fingerprints(client.get(url(token, "steps", "1")).content.decode())
 
 
+def test_a_save_made_between_the_pages_read_and_its_write_is_caught(
+        monkeypatch, client, token, issued, assessment):
+    """Another tab's save lands after the posting request has read the answers and before
+    it writes: the check is made again under the lock, so that save stands."""
+    from vetting.views import portal as portal_views
+
+    shown = opened_section_1(client, token)
+    read = portal_views.stored_answers
+    reads = []
+
+    def read_then_other_tab_saves(of):
+        answers = read(of)
+        if not reads:
+            portal_services.portal_answers_save(invitation=issued.invitation,
+                                                values={"1.1": {"source": "plant"}})
+        reads.append(of)
+        return answers
+
+    monkeypatch.setattr(portal_views, "stored_answers", read_then_other_tab_saves)
+    response = client.post(url(token, "steps", "1"), {
+        **shown, "q1_1__source": "msc_adipose", "q1_2__inci_name": "Exosomes", "save": ""})
+    assert response.status_code == 400
+    assert ("Your answers were not saved: 1.1 changed since you opened this page"
+            in response.content.decode())
+    assert assessment.answers.get(question_id="1.1").value == {"source": "plant"}
+    assert not assessment.answers.filter(question_id="1.2").exists()
+
+
 def test_a_save_over_an_answer_changed_meanwhile_is_refused(client, token, issued,
                                                              assessment):
     shown = opened_section_1(client, token)

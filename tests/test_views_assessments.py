@@ -884,6 +884,36 @@ def test_a_save_over_an_answer_changed_meanwhile_is_refused_and_says_by_whom(
     assert assessment.answers.get(question_id="0.4").value == {"market": "united_states"}
 
 
+def test_a_save_made_between_the_pages_read_and_its_write_is_caught(
+        monkeypatch, client_for, practitioner, colleague, assessment):
+    """Bob's save lands after the posting request has read the answers and before it
+    writes: the check is made again under the assessment's lock, so his answer stands."""
+    from vetting.views import workspace
+
+    client = client_for(practitioner)
+    shown = opened_step_0(client, assessment, practitioner)
+    read = workspace.step_answers
+    reads = []
+
+    def read_then_bob_saves(of):
+        answers = read(of)
+        if not reads:
+            meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"}})
+        reads.append(of)
+        return answers
+
+    monkeypatch.setattr(workspace, "step_answers", read_then_bob_saves)
+    response = client.post(f"/assessments/{assessment.pk}/steps/0/",
+                           {**shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert assessment.answers.get(question_id="0.2").value == {"form": "injectable"}
+    assert not assessment.answers.filter(question_id="0.4").exists()  # all or nothing
+    assert ('The answers were not saved: the answer to <a href="#q0_2">0.2</a> changed since '
+            "you opened this page.") in page
+    assert "Changed since you opened this page, by Bob Ode on " in page
+
+
 def test_the_same_change_made_meanwhile_is_no_conflict(client_for, practitioner, colleague,
                                                        assessment):
     client = client_for(practitioner)

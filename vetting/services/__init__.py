@@ -4,7 +4,13 @@ Views, forms, tasks, commands and the admin call these functions; each runs in a
 transaction, checks who may act, and writes its audit entry in that transaction.
 """
 
-from .answers import answer_set, evidence_download_record, evidence_upload, vendor_may_write
+from .answers import (
+    answer_set,
+    answers_locked,
+    evidence_download_record,
+    evidence_upload,
+    vendor_may_write,
+)
 from .checklists import checklist_load_file, checklists_load_all
 from .dossiers import assessment_export, assessment_import
 from .errors import InvalidInput, InvalidState, NotAllowed, ServiceError
@@ -33,7 +39,8 @@ from .system import worker_check_complete, worker_check_start
 
 __all__ = [
     "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
-    "answer_set", "assessment_create", "assessment_decide", "clean_spec", "reference_lot_spec",
+    "answer_set", "answers_locked", "assessment_create", "assessment_decide", "clean_spec",
+    "reference_lot_spec",
     "reviewed_content", "decision_problems",
     "review_comment_add",
     "assessment_evaluation", "assessment_export",

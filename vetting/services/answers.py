@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -118,6 +120,17 @@ def answer_set(
         if changed:
             assessment_refresh(assessment=assessment)
     return answer
+
+
+@contextmanager
+def answers_locked(assessment: Assessment) -> Iterator[None]:
+    """A transaction holding the assessment's write lock (its row on PostgreSQL; on SQLite
+    the database's, taken at BEGIN IMMEDIATE). Answers read inside it are the ones the writes
+    inside it replace: a page that checks what changed since it was loaded, then saves,
+    leaves no gap for another save between the two."""
+    with transaction.atomic():
+        lock_assessment(assessment)
+        yield
 
 
 def set_answer_locked(assessment, question_id, value, *, actor, source=None,

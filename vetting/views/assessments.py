@@ -112,25 +112,31 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                            f"{assessment.get_state_display().lower()}: its answers are locked.")
             return redirect("assessment_step", pk, domain_id)
         if form.is_valid():
-            # Nothing is saved over an answer changed since the page was loaded, unseen.
-            conflicts = form.conflicting_questions()
-            if conflicts:
-                errors = workspace.changed_meanwhile(
-                    form, conflicts, {a.question_id: a for a in answers})
-                messages.error(request, format_html(
-                    "The answers were not saved: {} changed since you opened this page.",
-                    _numbered(conflicts)))
-            else:
-                errors = _save_step(request, assessment, form, documents)
-            if not errors:
-                messages.success(request, "Saved.")
-                if kept := form.kept_questions():
-                    messages.info(request, format_html(
-                        "Also: {} {} changed by someone else since you opened this page, and "
-                        "you left {} as shown: {}.", _numbered(kept),
-                        *(["was", "it", "their answer stands"] if len(kept) == 1
-                          else ["were", "them", "theirs stand"])))
-        else:
+            # Nothing is saved over an answer changed since the page was loaded, unseen:
+            # judged under the assessment's lock against the answers stored now, so no
+            # other save comes between the check and the write.
+            with services.answers_locked(assessment):
+                if _answers_moved(answers, fresh := workspace.step_answers(assessment)):
+                    answers = fresh  # the form reads them
+                    form = domain_form(documents)
+                conflicts = form.conflicting_questions() if form.is_valid() else []
+                if conflicts:
+                    errors = workspace.changed_meanwhile(
+                        form, conflicts, {a.question_id: a for a in answers})
+                    messages.error(request, format_html(
+                        "The answers were not saved: {} changed since you opened this page.",
+                        _numbered(conflicts)))
+                elif form.is_valid():
+                    errors = _save_step(request, assessment, form, documents)
+        if form.is_valid() and not errors:
+            messages.success(request, "Saved.")
+            if kept := form.kept_questions():
+                messages.info(request, format_html(
+                    "Also: {} {} changed by someone else since you opened this page, and "
+                    "you left {} as shown: {}.", _numbered(kept),
+                    *(["was", "it", "their answer stands"] if len(kept) == 1
+                      else ["were", "them", "theirs stand"])))
+        elif not form.is_valid():
             messages.error(request, "The answers were not saved: some need correcting, see "
                                     "the messages below.")
         # A chosen file is stored whether or not the answers could be saved: a vendor's
@@ -145,6 +151,14 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
         form.take_as_loaded(conflicts)  # named now: saving again replaces them
     context = workspace.step_context(assessment, domain_id, form, documents, errors, answers)
     return render(request, "vetting/assessments/step.html", context)
+
+
+def _answers_moved(before: list, now: list) -> bool:
+    """Whether any stored answer (its value, source or document) changed between two reads."""
+    def key(answers: list) -> dict:
+        return {a.pk: (a.question_id, a.value, a.source, a.source_document_id, a.answered_at,
+                       a.clinic_fields_at) for a in answers}
+    return key(before) != key(now)
 
 
 def _numbered(questions: list) -> str:

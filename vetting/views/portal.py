@@ -208,23 +208,30 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
         context["saved"] = "saved" in request.GET
         context["uploaded"] = "uploaded" in request.GET
         return render(request, "vetting/portal/step.html", context)
-    saved = False
-    conflicts = form.conflicting_questions() if form.is_valid() else []
-    if conflicts:  # nothing is saved over an answer changed since the page was loaded
-        answers = {a.question_id: a for a in invitation.assessment.answers.filter(
-            question_id__in=[q.id for q in conflicts]).select_related("answered_by")}
-        errors.update(workspace.changed_meanwhile(form, conflicts, answers, for_vendor=True))
-        errors[""] = ("Your answers were not saved: "
-                      f"{', '.join(q.id for q in conflicts)} changed since you opened this "
-                      "page (see below).")
-    elif form.is_valid():
-        values = {q.id: form.question_value(q) for q in form.changed_questions()}
-        try:
-            portal_services.portal_answers_save(invitation=invitation, values=values)
-        except ServiceError as exc:
-            errors[exc.field or ""] = exc.message
-        else:
-            saved = True
+    saved, conflicts = False, []
+    if form.is_valid():
+        # Nothing is saved over an answer changed since the page was loaded: judged under
+        # the assessment's lock, against the answers stored now (as on the clinic's step).
+        with services.answers_locked(invitation.assessment):
+            if stored_answers(invitation.assessment) != form.stored:
+                form = _step_form(invitation, domain_id, request.POST)
+            conflicts = form.conflicting_questions() if form.is_valid() else []
+            if conflicts:
+                answers = {a.question_id: a for a in invitation.assessment.answers.filter(
+                    question_id__in=[q.id for q in conflicts]).select_related("answered_by")}
+                errors.update(workspace.changed_meanwhile(form, conflicts, answers,
+                                                          for_vendor=True))
+                errors[""] = ("Your answers were not saved: "
+                              f"{', '.join(q.id for q in conflicts)} changed since you opened "
+                              "this page (see below).")
+            elif form.is_valid():
+                values = {q.id: form.question_value(q) for q in form.changed_questions()}
+                try:
+                    portal_services.portal_answers_save(invitation=invitation, values=values)
+                except ServiceError as exc:
+                    errors[exc.field or ""] = exc.message
+                else:
+                    saved = True
     # The files chosen on the section go with it, whether or not its answers could be saved
     # (uploading never loses what was typed on the page).
     stored, upload_errors = _store_chosen_files(request, invitation, form)
