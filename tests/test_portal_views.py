@@ -574,3 +574,18 @@ def test_after_a_save_with_a_refused_file_the_page_saves_again_without_a_false_c
     assert response.status_code == 302
     assert assessment.answers.get(question_id="1.1").value == {"source": "msc_adipose"}
     assert not assessment.answers.filter(question_id="1.2").exists()
+
+
+def test_an_expiry_date_before_the_manufacture_date_is_refused_next_to_it(client, token,
+                                                                         assessment):
+    before = dict(assessment.answers.values_list("question_id", "value"))
+    response = client.post(url(token, "steps", "4"), {
+        **opened_fingerprints(client.get(url(token, "steps", "4")).content.decode()),
+        "q4_1__coa_lot": "L-1", "q4_2__manufacture_date": "2026-05-01",
+        "q4_2__expiry_date": "2026-04-30", "save": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    message = "The expiry date (2026-04-30) is before the manufacture date (2026-05-01)."
+    field = re.search(r'id="id_q4_2__expiry_date_error".*?</div>', page, re.S)
+    assert field and message in field.group()  # at the expiry date's field
+    assert dict(assessment.answers.values_list("question_id", "value")) == before  # nor 4.1

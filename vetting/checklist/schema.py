@@ -87,6 +87,30 @@ class Field:
         return YN_CHOICES if self.type == "yn" else self.choices
 
 
+# Dates that by their names follow others in one answer (or row), in every checklist
+# version: an expiry date is never before the issue or manufacture date in its answer. Checked
+# where an answer is written (the step, the portal, import), not on answers already stored.
+DATE_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"expiry_date": ("issue_date", "manufacture_date")})
+
+
+def date_order_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field name, message) for each date of one answer or row (typed: date objects) that
+    is earlier than a date of the same answer it follows (DATE_ORDER)."""
+    problems = []
+    for later, earlier_names in DATE_ORDER.items():
+        field, value = question.field_map.get(later), row.get(later)
+        if field is None or field.type != "date" or not isinstance(value, date):
+            continue
+        for name in earlier_names:
+            earlier, before = question.field_map.get(name), row.get(name)
+            if (earlier is not None and earlier.type == "date" and isinstance(before, date)
+                    and value < before):
+                problems.append((later, f"The {field.label} ({value.isoformat()}) is before "
+                                        f"the {earlier.label} ({before.isoformat()})."))
+    return problems
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str

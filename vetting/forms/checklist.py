@@ -20,7 +20,7 @@ from typing import Any
 
 from django import forms
 
-from vetting.checklist import Checklist, Field, Question
+from vetting.checklist import Checklist, Field, Question, date_order_problems
 from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
 
 from .widgets import NumberText
@@ -276,6 +276,14 @@ class DomainForm(forms.Form):
             self.data[loaded_name(question)] = self.fingerprint(
                 question, self.stored.get(question.id))
 
+    def _as_stored(self, question: Question) -> bool:
+        """Whether the posted answer of a question is the stored one (after cleaning)."""
+        posted = self.question_value(question)
+        if question.repeatable:
+            return posted == list(self.stored.get(question.id) or [])
+        stored = self.stored.get(question.id) or {}
+        return {k: v for k, v in posted.items() if v is not None} == stored
+
     def changed_questions(self) -> list[Question]:
         """Questions whose posted answer differs from the stored one (not those changed
         meanwhile by someone else and left as they were here)."""
@@ -284,12 +292,7 @@ class DomainForm(forms.Form):
         for question in self.questions:
             if question.id in kept:
                 continue
-            posted = self.question_value(question)
-            if question.repeatable:
-                same = posted == list(self.stored.get(question.id) or [])
-            else:
-                stored = self.stored.get(question.id) or {}
-                same = {k: v for k, v in posted.items() if v is not None} == stored
+            same = self._as_stored(question)
             # Saving a step confirms the carried-over answers it shows: the practitioner's
             # own in the workspace, the vendor's in the portal (only_by="vendor").
             confirming = question.id in self.carried and question.by == (self.only_by
@@ -297,6 +300,22 @@ class DomainForm(forms.Form):
             if not same or confirming:
                 changed.append(question)
         return changed
+
+    def clean(self) -> dict:
+        """Dates out of order within a changed answer (an expiry date before its issue
+        date) are marked at the later date: the service would refuse the save for the same
+        reason. An answer left as stored is not judged again here."""
+        data = super().clean()
+        for question in self.questions:
+            names = {f.name for f in self._answer_fields(question) if f.type == "date"}
+            if not names or self._as_stored(question):
+                continue
+            for row in range(self.rows[question.id]) if question.repeatable else [None]:
+                dates = {name: data.get(field_name(question, question.field_map[name], row))
+                         for name in names}
+                for name, problem in date_order_problems(question, dates):
+                    self.add_error(field_name(question, question.field_map[name], row), problem)
+        return data
 
     def bound_fields(self, question: Question) -> dict:
         """Bound fields of a question for the template: plain, rows and document."""

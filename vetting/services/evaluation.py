@@ -14,6 +14,7 @@ from vetting.checklist import (
     Evaluation,
     Evidence,
     Severity,
+    date_order_problems,
     dossier_to_dict,
     evaluate,
     parse_dossier,
@@ -39,6 +40,10 @@ def normalize_answer(checklist: Checklist, question_id: str, value: Any) -> Any:
         dossier = parse_dossier(data, source="answer", checklists=lambda _version: checklist)
     except DossierError as exc:
         raise InvalidInput(str(exc).removeprefix("answer: "), field=question_id) from None
+    typed = dossier.answers.get(question_id)
+    for row in (typed if isinstance(typed, tuple) else [typed] if typed else []):
+        for _field, problem in date_order_problems(checklist.question(question_id), row):
+            raise InvalidInput(f"Question {question_id}: {problem}", field=question_id)
     exported = dossier_to_dict(dossier)["answers"].get(question_id)
     return exported or None  # {} or [] means nothing was answered
 

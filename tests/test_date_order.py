@@ -1,0 +1,78 @@
+"""Dates out of order within one answer (an expiry date before the issue or manufacture date
+it follows) are refused where answers are written: the step, the service, import."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from vetting import services
+from vetting.forms.checklist import DomainForm
+from vetting.models import Answer, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENT = SimpleNamespace(pk=1, original_name="CoA.pdf", kind="coa")  # vendor fields open
+
+
+def stored(assessment):
+    return dict(Answer.objects.filter(assessment=assessment).values_list("question_id", "value"))
+
+
+def step_4(checklist_version, data, stored=None):
+    form = DomainForm(data, checklist=checklist_version.checklist, domain_id="4",
+                      stored=stored or {}, documents=[DOCUMENT])
+    form.is_valid()
+    return form
+
+
+def test_an_expiry_date_before_the_manufacture_date_is_marked_at_the_expiry_date(
+        checklist_version):
+    form = step_4(checklist_version, {"q4_2__manufacture_date": "2026-05-01",
+                                      "q4_2__expiry_date": "2026-04-30"})
+    assert form.errors == {"q4_2__expiry_date": [
+        "The expiry date (2026-04-30) is before the manufacture date (2026-05-01)."]}
+
+
+@pytest.mark.parametrize("expiry", ["2026-05-01", "2028-05-01", ""])
+def test_dates_in_order_or_one_of_them_left_out_are_accepted(checklist_version, expiry):
+    form = step_4(checklist_version, {"q4_2__manufacture_date": "2026-05-01",
+                                      "q4_2__expiry_date": expiry})
+    assert form.errors == {}
+
+
+def test_dates_stored_out_of_order_and_left_as_they_are_do_not_block_the_step(
+        checklist_version):
+    """Stored before the check existed: the page shows them, a save of other answers goes on;
+    the dates are judged when they are changed."""
+    stored = {"4.2": {"manufacture_date": "2026-05-01", "expiry_date": "2026-04-30"}}
+    assert step_4(checklist_version, {"q4_2__manufacture_date": "2026-05-01",
+                                      "q4_2__expiry_date": "2026-04-30",
+                                      "q4_1__coa_lot": "L-1"}, stored).errors == {}
+    assert "q4_2__expiry_date" in step_4(checklist_version, {
+        "q4_2__manufacture_date": "2026-05-02", "q4_2__expiry_date": "2026-04-30"},
+        stored).errors
+
+
+def test_the_service_refuses_a_gmp_certificate_expiring_before_its_issue(
+        assessment, practitioner):
+    entries, answers = AuditEntry.objects.count(), stored(assessment)
+    with pytest.raises(services.InvalidInput) as refused:
+        services.answer_set(assessment=assessment, question_id="2.2", user=practitioner,
+                            value={"issue_date": "2026-03-01", "expiry_date": "2025-03-01"},
+                            source="import")
+    assert refused.value.message == (
+        "Question 2.2: The expiry date (2025-03-01) is before the issue date (2026-03-01).")
+    assert stored(assessment) == answers
+    assert AuditEntry.objects.count() == entries
+
+
+def test_import_refuses_a_dossier_with_dates_out_of_order_and_writes_nothing(
+        assessment, practitioner):
+    entries, answers = AuditEntry.objects.count(), stored(assessment)
+    dossier = {"checklist_version": assessment.checklist.version, "answers": {
+        "1.1": {"source": "plant"},
+        "4.2": {"manufacture_date": "2026-05-01", "expiry_date": "2026-01-01"}}}
+    with pytest.raises(services.InvalidInput, match="Question 4.2: The expiry date"):
+        services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
+    assert stored(assessment) == answers  # not 1.1 either
+    assert AuditEntry.objects.count() == entries
