@@ -24,6 +24,9 @@ PRACTITIONER_ANSWERS = {
     "5.1": {"route": "intact_skin"},
     "5.4": {"claims": ["appearance_only"]},
     "6.7": {"consent_states": "yes"},
+    # The clinic's part of vendor questions whose checks wait for it.
+    "1.2": {"called_exosome": "no"},
+    "4.1": {"vial_lot": "L-1"},
 }
 
 

@@ -99,6 +99,17 @@ def test_a_document_alone_answers_a_question():
     assert "3.5" not in missing(evaluation)
 
 
+def test_a_rule_that_cannot_be_told_yet_is_listed_as_undecided():
+    """4.1's lot check waits for both lot numbers; given both, it is decided either way."""
+    only_coa = evaluate(V1, {"4.1": {"coa_lot": "L-1"}}, on_date=ON)
+    assert "4.1-lot-mismatch" in only_coa.undecided
+    assert "4.1-lot-mismatch" not in {f.rule_id for f in only_coa.findings}
+    both = evaluate(V1, {"4.1": {"coa_lot": "L-1", "vial_lot": "L-2"}}, on_date=ON)
+    assert "4.1-lot-mismatch" not in both.undecided
+    assert "4.1-lot-mismatch" in {f.rule_id for f in both.findings}
+    assert "undecided" not in json.dumps(both.to_dict())  # not part of the output format
+
+
 # ---------------------------------------------------------------- "unknown"
 
 

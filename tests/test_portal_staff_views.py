@@ -209,7 +209,8 @@ def two_submissions(assessment, invitation, practitioner, reviewer, pdf_upload):
                     upload=pdf_upload("coa-new.pdf", b"%PDF-1.4 new"),
                     vendor_label="Vera Quality <vera@aurora.example>")
     portal_services.portal_answers_save(invitation=invitation, values={
-        "4.1": {"coa_lot": "L-2"}, "4.2": {"expiry_date": "2027-06-30"}})
+        "4.1": {"coa_lot": "L-2", "vial_lot": "L-1"},  # the clinic's part kept, as the page does
+        "4.2": {"expiry_date": "2027-06-30"}})
     portal_services.portal_submit(invitation=invitation)
     return assessment
 

@@ -23,14 +23,20 @@ PRACTITIONER_ANSWERS = {
     "5.1": {"route": "intact_skin"},
     "5.4": {"claims": ["appearance_only"]},
     "6.7": {"consent_states": "yes"},
+    # The clinic's part of vendor questions whose checks wait for it.
+    "1.2": {"called_exosome": "no"},
+    "4.1": {"vial_lot": "L-1"},
 }
 
 
 def answer_practitioner_questions(assessment, user):
     checklist = assessment.checklist
+    stored = dict(assessment.answers.values_list("question_id", "value"))
     for qid, value in PRACTITIONER_ANSWERS.items():
         field = next(iter(value))
         assert field in checklist.question(qid).field_map, (qid, field)
+        if checklist.question(qid).by == "vendor":  # the clinic's part, beside the vendor's
+            value = {**(stored.get(qid) or {}), **value}
         services.answer_set(assessment=assessment, question_id=qid, value=value, user=user)
 
 
@@ -181,6 +187,35 @@ def test_submit_for_review_is_refused_while_practitioner_questions_are_missing(
     with pytest.raises(InvalidState, match=r"0\.3, 0\.4, 5\.1, 5\.4, 6\.7"):
         services.assessment_submit_for_review(user=practitioner, assessment=assessment)
     assert snapshot(assessment) == before
+
+
+def test_submit_for_review_waits_for_the_lot_number_on_the_vial(assessment, practitioner):
+    """4.1's lot number on the vial is the clinic's to read: the CoA's lot is checked against
+    it, and the vendor cannot give it."""
+    answer_practitioner_questions(assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="4.1", value={}, user=practitioner)
+    before = snapshot(assessment)
+    with pytest.raises(InvalidState) as refused:
+        services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    assert refused.value.message == (
+        "Record the clinic's part of the vendor questions before submitting for review: "
+        "4.1 (lot number on the vial).")
+    assert snapshot(assessment) == before
+
+
+def test_the_exosome_judgement_is_asked_for_only_where_its_check_waits_for_it(
+        assessment, practitioner):
+    """1.2's judgement matters for a plant source only: for a human source its check is
+    decided without it; with the source unknown, it waits for it."""
+    answer_practitioner_questions(assessment, practitioner)
+    services.answer_set(assessment=assessment, question_id="1.2", value={}, user=practitioner)
+    with pytest.raises(InvalidState, match=r"1\.2 \(INCI name or marketing uses"):
+        services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    services.assessment_import(user=practitioner, assessment=assessment, data={
+        "checklist_version": assessment.checklist.version,
+        "answers": {"1.1": {"source": "msc_adipose"}}})  # the vendor's dossier
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    assert snapshot(assessment)[0] == S.IN_REVIEW
 
 
 @pytest.mark.parametrize("state", [S.DRAFT, S.VENDOR_SUBMITTED])

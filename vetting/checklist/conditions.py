@@ -430,6 +430,13 @@ def walk(condition: Condition) -> Iterator[Condition]:
         yield from walk(child)
 
 
+def fields_read(condition: Condition) -> frozenset[tuple[str, str]]:
+    """(question ID, field name) of every field the condition reads."""
+    tests = [node for node in walk(condition) if isinstance(node, FieldTest)]
+    tests += [test.arg for test in tests if isinstance(test.arg, FieldTest)]
+    return frozenset((test.question, test.field) for test in tests)
+
+
 def reads_absence(condition: Condition) -> bool:
     """True when the condition tests whether something is answered."""
     return any(

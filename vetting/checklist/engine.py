@@ -164,6 +164,9 @@ class Evaluation:
     reporting_completeness: SummaryScore
     clinical_evidence: SummaryScore
     recommendation: Recommendation
+    # Rules of applicable questions whose condition is not known (it reads a field not
+    # answered): the check they make is not made yet. Not part of to_dict.
+    undecided: tuple[str, ...] = ()
 
     def count(self, severity: Severity | str) -> int:
         wanted = Severity(severity)
@@ -201,10 +204,14 @@ def _kinds(evidence: Mapping[str, Iterable[Evidence]] | None) -> dict[str, froze
     return {qid: frozenset(e.kind for e in items) for qid, items in (evidence or {}).items()}
 
 
-def _flags(question: Question, ctx: Context) -> list[Finding]:
+def _flags(question: Question, ctx: Context, undecided: list[str]) -> list[Finding]:
+    """The question's RED and AMBER findings; the IDs of rules not known go to `undecided`."""
     findings = []
     for rule in question.rules:
-        if rule.when.evaluate(ctx) is not True:
+        truth = rule.when.evaluate(ctx)
+        if truth is None:
+            undecided.append(rule.id)
+        if truth is not True:
             continue
         if rule.unless is not None and rule.unless.evaluate(ctx) is True:
             continue
@@ -287,6 +294,7 @@ def evaluate(
     applicable: list[str] = []
     not_applicable: list[str] = []
     findings: list[Finding] = []
+    undecided: list[str] = []
     scores: list[DomainScore] = []
     for domain in checklist.domains:
         domain_applies = _applies(domain.applies_when, ctx)
@@ -299,7 +307,7 @@ def evaluate(
                 continue
             applicable.append(qid)
             count += 1
-            findings.extend(_flags(question, ctx))
+            findings.extend(_flags(question, ctx, undecided))
             answered = ctx.question_answered(qid)
             if not answered:
                 findings.append(_missing(question))
@@ -320,4 +328,5 @@ def evaluate(
         reporting_completeness=_summary("reporting", scores),
         clinical_evidence=_summary("clinical", scores),
         recommendation=_recommend(findings),
+        undecided=tuple(undecided),
     )

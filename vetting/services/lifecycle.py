@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from vetting.audit import Actor, audit_record
 from vetting.checklist import Severity
+from vetting.checklist.conditions import fields_read
 from vetting.models import (
     DECIDED_STATES,
     AnswerSource,
@@ -32,7 +33,7 @@ from vetting.permissions import REVIEWER_ROLES, STAFF_ROLES
 from .answers import answer_set, vendor_may_write
 from .common import lock_assessment, require_role, require_state
 from .errors import InvalidInput, InvalidState
-from .evaluation import assessment_evaluation, assessment_refresh
+from .evaluation import assessment_evaluation, assessment_refresh, stored_answers
 
 logger = logging.getLogger(__name__)
 
@@ -175,15 +176,28 @@ def _snapshot(assessment: Assessment, actor: Actor) -> VendorSubmission:
 def _no_missing_practitioner_questions(assessment: Assessment) -> None:
     checklist = assessment.checklist
     evaluation = assessment_evaluation(assessment)
-    missing = [
-        f.question_id for f in evaluation.findings
-        if f.severity == Severity.MISSING and checklist.question(f.question_id).by == "practitioner"
-    ]
+    unanswered = {f.question_id for f in evaluation.findings if f.severity == Severity.MISSING}
+    undecided = set(evaluation.undecided)
+    stored = stored_answers(assessment)
+    missing, clinic_parts = [], []
+    for question in map(checklist.question, evaluation.applicable):  # in checklist order
+        if question.by == "practitioner" and question.id in unanswered:
+            missing.append(question.id)
+        # The clinic's own part of a vendor question, where a check waits for it (4.1's lot
+        # number on the vial, compared with the CoA's; 1.2's "exosome" judgement, for a
+        # plant source): the vendor cannot give it.
+        elif (question.clinic_fields and not question.has_clinic_values(stored.get(question.id))
+              and _waits_for_clinic_fields(question, undecided)):
+            clinic_parts.append(f"{question.id} ({question.clinic_field_labels})")
+    problems = []
     if missing:
-        raise InvalidState(
-            "Answer the practitioner questions still missing before submitting for review: "
-            + ", ".join(missing) + "."
-        )
+        problems.append("Answer the practitioner questions still missing before submitting "
+                        f"for review: {', '.join(missing)}.")
+    if clinic_parts:
+        problems.append("Record the clinic's part of the vendor questions before submitting "
+                        f"for review: {', '.join(clinic_parts)}.")
+    if problems:
+        raise InvalidState(" ".join(problems))
     # A re-vetting starts from the last assessment's answers; each applicable one must be
     # confirmed (saved again by the practitioner, or by the vendor in the portal) first.
     carried = carried_to_confirm(assessment, evaluation)
@@ -191,6 +205,13 @@ def _no_missing_practitioner_questions(assessment: Assessment) -> None:
         raise InvalidState(
             "Confirm or update the answers carried over from the previous assessment: "
             + ", ".join(carried) + ".")
+
+
+def _waits_for_clinic_fields(question, undecided: set[str]) -> bool:
+    """Whether a rule of the question not decided yet reads one of its clinic fields."""
+    clinic = {(question.id, name) for name in question.clinic_fields}
+    return any(rule.id in undecided and clinic & fields_read(rule.when)
+               for rule in question.rules)
 
 
 def carried_to_confirm(assessment: Assessment, evaluation=None, *,
