@@ -173,3 +173,7 @@ def test_a_document_of_another_kind_is_not_linked(assessment, practitioner, pdf_
     assert result.matched_documents == 0 and len(result.expected_documents) == 1
     entry = AuditEntry.objects.filter(event="import").get()
     assert entry.after["matched"] == [] and entry.after["expected"][0]["question"] == "6.4"
+    # The same file held under 4.1 is not 6.4's: the export still lists it as expected.
+    exported = services.assessment_export(user=practitioner, assessment=assessment)
+    assert exported["expected_evidence"] == {
+        "6.4": [{"name": "tox.pdf", "kind": "toxicology", "sha256": digest}]}

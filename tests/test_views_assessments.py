@@ -647,7 +647,12 @@ def test_the_summary_lists_the_documents_an_imported_dossier_expects(
     assert "Expected (1)" in page
     assert (f'<a href="/assessments/{assessment.pk}/steps/5/#q5_3">5.3</a> IND letter.pdf '
             '<span class="text-secondary">(IND acknowledgement letter)</span>') in page
-    # Once its file is uploaded, it is no longer expected.
+    # The same file held for another question is not 5.3's: it is still expected.
+    services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                             upload=pdf_upload("letter.pdf", PDF_BYTES + b"%ind"),
+                             user=practitioner)
+    assert "Expected (1)" in client.get(f"/assessments/{assessment.pk}/").content.decode()
+    # Once its file is uploaded for 5.3, it is no longer expected.
     services.evidence_upload(assessment=assessment, question_id="5.3", kind="ind_letter",
                              upload=pdf_upload("IND.pdf", PDF_BYTES + b"%ind"),
                              user=practitioner)

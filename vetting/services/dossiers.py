@@ -23,17 +23,17 @@ def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
     require_role(user, STAFF_ROLES, "export a dossier")
     checklist = assessment.checklist
     evidence: dict[str, list[dict]] = {}
-    held = set()
+    held = set()  # (SHA-256, question): the same file under another question is not this
     for document in assessment.documents.filter(is_current=True).order_by("uploaded_at", "pk"):
-        held.add(document.sha256)
         for qid in document.question_ids:
+            held.add((document.sha256, qid))
             evidence.setdefault(qid, []).append(
                 {"name": document.original_name, "kind": document.kind, "sha256": document.sha256})
     # Named by an imported dossier and not held: listed apart, so that the file evaluates
     # as the app does (without them) and an import of it expects them again.
     expected: dict[str, list[dict]] = {}
     for item in assessment.expected_documents.order_by("pk"):
-        if item.sha256 not in held:
+        if (item.sha256, item.question_id) not in held:
             expected.setdefault(item.question_id, []).append(
                 {"name": item.name, "kind": item.kind, "sha256": item.sha256})
     data = {

@@ -71,14 +71,17 @@ def render_summary(request: HttpRequest, assessment: Assessment, *, status: int 
     # The latest invitation (with its contact and sender) and whom a new one may go to.
     context["invitation"] = assessment.invitations.select_related("contact", "created_by").first()
     context["contacts"] = assessment.product.vendor.contacts.all()  # read if the form shows
-    # Listed by an imported dossier and not uploaded yet (no current file of that SHA-256).
-    held = {document.sha256 for document in context["documents"]}
+    # Listed by an imported dossier and not uploaded yet (no current file of that SHA-256
+    # for that question).
+    held = {(document.sha256, qid) for document in context["documents"]
+            for qid in document.question_ids}
     question = assessment.checklist.question
     context["expected"] = [
         {"item": expected, "url": reverse("assessment_step", args=[
             assessment.pk, question(expected.question_id).domain_id])
             + "#" + prefix(question(expected.question_id))}
-        for expected in assessment.expected_documents.all() if expected.sha256 not in held]
+        for expected in assessment.expected_documents.all()
+        if (expected.sha256, expected.question_id) not in held]
     context["invitation_form"] = invitation_form or InvitationForm(
         vendor=assessment.product.vendor)
     return render(request, "vetting/assessments/detail.html", context, status=status)
