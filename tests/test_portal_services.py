@@ -490,6 +490,21 @@ def test_submission_changes_lists_answers_and_documents(assessment):
     assert changes.documents_kept == 1
 
 
+def test_the_same_file_under_two_questions_is_two_documents(assessment):
+    """Submission 1 held one file for 4.1; submission 2 the same file for 4.1 and for 3.5:
+    one was added, not none (the diff merged them by SHA-256 alone)."""
+    coa = {"sha256": "a" * 64, "name": "CoA.pdf", "kind": "coa", "questions": ["4.1"]}
+    again = {**coa, "kind": "em_images", "questions": ["3.5"]}
+    one = VendorSubmission(number=1, answers={}, evidence=[coa])
+    two = VendorSubmission(number=2, answers={}, evidence=[coa, again])
+    changes = portal_services.submission_changes(assessment.checklist, one, two)
+    assert changes.documents_added == [again]
+    assert changes.documents_removed == [] and changes.documents_kept == 1
+    moved = VendorSubmission(number=3, answers={}, evidence=[{**coa, "questions": ["6.4"]}])
+    changes = portal_services.submission_changes(assessment.checklist, one, moved)
+    assert (len(changes.documents_added), len(changes.documents_removed)) == (1, 1)
+
+
 def test_identical_submissions_have_no_changes(assessment):
     one = VendorSubmission(number=1, answers={"1.1": {"source": "plant"}}, evidence=[])
     two = VendorSubmission(number=2, answers={"1.1": {"source": "plant"}}, evidence=[])

@@ -314,7 +314,8 @@ class SubmissionChanges:
 
 def submission_changes(checklist, previous: VendorSubmission | None,
                        current: VendorSubmission) -> SubmissionChanges:
-    """What changed from submission n-1 to n: answers by question, documents by SHA-256."""
+    """What changed from submission n-1 to n: answers by question, documents by SHA-256
+    (and kind and questions)."""
     before = previous.answers if previous else {}
     after = current.answers
     order = {q.id: i for i, q in enumerate(checklist.questions)}
@@ -327,12 +328,16 @@ def submission_changes(checklist, previous: VendorSubmission | None,
         question = checklist.question_map.get(qid)
         changes.append(AnswerChange(qid, question.text if question else "", kind,
                                     answer_text(question, old), answer_text(question, new)))
-    old_docs = {d["sha256"]: d for d in (previous.evidence if previous else [])}
-    new_docs = {d["sha256"]: d for d in current.evidence}
+    # A document is its content for its questions: the same file under two questions is two.
+    def by_key(evidence: list[dict]) -> dict[tuple, dict]:
+        return {(d["sha256"], d["kind"], tuple(d.get("questions", ()))): d for d in evidence}
+
+    old_docs = by_key(previous.evidence if previous else [])
+    new_docs = by_key(current.evidence)
     return SubmissionChanges(
         answers=changes,
-        documents_added=[d for sha, d in new_docs.items() if sha not in old_docs],
-        documents_removed=[d for sha, d in old_docs.items() if sha not in new_docs],
+        documents_added=[d for key, d in new_docs.items() if key not in old_docs],
+        documents_removed=[d for key, d in old_docs.items() if key not in new_docs],
         documents_kept=len(set(old_docs) & set(new_docs)),
     )
 
