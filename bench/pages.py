@@ -110,6 +110,7 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
         Recommendation,
         Vendor,
     )
+    from vetting.models.registry import folded
 
     rng = random.Random(20261124)
     practitioner = Group.objects.get(name="practitioner")
@@ -123,14 +124,18 @@ def populate(n_vendors: int, n_assessments: int) -> dict:
     categories = ["exosome_ev", "conditioned_medium", "plant_vesicles", "pdrn", "platelet_derived"]
     n_products = max(1, n_assessments // 2)
     with transaction.atomic():
+        # bulk_create does not call save(), which keeps the folded search fields.
+        countries = ["United States", "South Korea", "Germany", "Taiwan"]
         Vendor.objects.bulk_create(
-            [Vendor(name=f"Vendor {i:05d}", country=rng.choice(["United States", "South Korea",
-                                                                 "Germany", "Taiwan"]))
-             for i in range(n_vendors)], batch_size=2000)
+            [Vendor(name=name, country=country, search_name=folded(name),
+                    search_country=folded(country))
+             for name, country in ((f"Vendor {i:05d}", rng.choice(countries))
+                                   for i in range(n_vendors))], batch_size=2000)
         vendor_ids = list(Vendor.objects.values_list("pk", flat=True))
         Product.objects.bulk_create(
             [Product(vendor_id=vendor_ids[i % len(vendor_ids)], name=f"Product {i:06d}",
-                     category=rng.choice(categories), form="topical")
+                     search_name=f"product {i:06d}", category=rng.choice(categories),
+                     form="topical")
              for i in range(n_products)], batch_size=2000)
         product_ids = list(Product.objects.values_list("pk", flat=True))
         states, recommendations = AssessmentState.values, Recommendation.values

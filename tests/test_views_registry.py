@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import count_queries
+from vetting.services import registry as services_registry
 from vetting.models import (
     Assessment,
     AuditEntry,
@@ -337,6 +338,42 @@ def test_vendor_list_searches_names(client_for, practitioner, vendor, other_vend
 def test_vendor_list_searches_countries(client_for, practitioner, vendor, other_vendor):
     response = client_for(practitioner).get("/vendors/", {"q": "fran"})
     assert rows(response) == [other_vendor]
+
+
+@pytest.mark.parametrize("q", ["ärzte", "ÄRZTE", "strasse", "STRASSE", "  Ärzte   Strasse "])
+def test_vendor_search_folds_case_beyond_ascii(client_for, practitioner, vendor, q):
+    """SQLite's LIKE folds ASCII only: "ärzte" missed "Ärzte"; "Straße" is "STRASSE"."""
+    found = services_registry.vendor_create(user=practitioner, name="Ärzte  Straße Labor",
+                                            country="Deutschland")
+    assert rows(client_for(practitioner).get("/vendors/", {"q": q})) == [found]
+
+
+def test_a_renamed_vendor_and_product_are_found_by_their_new_names(client_for, practitioner,
+                                                                    vendor, product):
+    services_registry.vendor_update(user=practitioner, vendor=vendor, name="Émile Biotech")
+    services_registry.product_update(user=practitioner, product=product, name="Öl Serum")
+    client = client_for(practitioner)
+    assert rows(client.get("/vendors/", {"q": "ÉMILE"})) == [vendor]
+    assert rows(client.get("/products/", {"q": "öl"})) == [product]
+    assert rows(client.get("/products/", {"q": "émile"})) == [product]  # by its vendor
+    assert rows(client.get("/vendors/", {"q": "aurora"})) == []  # the old name is gone
+
+
+def test_the_migration_fills_the_search_fields_of_existing_rows(vendor, product):
+    """Rows saved before the fields existed (emptied here by an update, which skips save)."""
+    import importlib
+
+    from tests.test_standing import historical_apps
+
+    Vendor.objects.filter(pk=vendor.pk).update(name="Ärzte GmbH", search_name="",
+                                               search_country="")
+    Product.objects.filter(pk=product.pk).update(search_name="")
+    migration = importlib.import_module("vetting.migrations.0020_registry_search_fields")
+    migration.fill(historical_apps("0020_registry_search_fields"), None)
+    vendor.refresh_from_db()
+    product.refresh_from_db()
+    assert (vendor.search_name, vendor.search_country) == ("ärzte gmbh", vendor.country.casefold())
+    assert product.search_name == product.name.casefold()
 
 
 def test_vendor_list_filters_by_country(client_for, practitioner, vendor, other_vendor):

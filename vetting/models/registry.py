@@ -7,6 +7,21 @@ from django.db import models
 from django.db.models.functions import Lower
 
 
+def folded(text: str) -> str:
+    """Text as the registers search it: spaces collapsed and case folded ("Ärzte" finds
+    "ÄRZTE" on SQLite too, whose LIKE and lower() know ASCII only; "Straße" finds
+    "STRASSE" anywhere)."""
+    return " ".join(text.split()).casefold()
+
+
+def _with_search_fields(kwargs: dict, sources: dict[str, str]) -> dict:
+    """`update_fields` of a save, with the search field of each source field it saves."""
+    fields = kwargs.get("update_fields")
+    if fields is not None:
+        kwargs["update_fields"] = {*fields, *(sources[f] for f in fields if f in sources)}
+    return kwargs
+
+
 class Vendor(models.Model):
     """A supplier of products the clinic vets."""
 
@@ -21,6 +36,9 @@ class Vendor(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived on save: name and country as searched (folded).
+    search_name = models.TextField(default="", editable=False)
+    search_country = models.TextField(default="", editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +48,11 @@ class Vendor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_name, self.search_country = folded(self.name), folded(self.country)
+        super().save(*args, **_with_search_fields(
+            kwargs, {"name": "search_name", "country": "search_country"}))
 
 
 class VendorContact(models.Model):
@@ -99,6 +122,7 @@ class Product(models.Model):
         "vetting.Assessment", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
         related_name="+",
     )
+    search_name = models.TextField(default="", editable=False)  # derived on save: folded
 
     class Meta:
         ordering = ["vendor__name", "name"]
@@ -120,6 +144,10 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.vendor.name})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_name = folded(self.name)
+        super().save(*args, **_with_search_fields(kwargs, {"name": "search_name"}))
 
 
 class WorkerCheck(models.Model):

@@ -33,6 +33,7 @@ from vetting.models import (
     Recommendation,
     Vendor,
 )
+from vetting.models.registry import folded
 from vetting.permissions import STAFF_ROLES, role_required
 from vetting.services import registry as registry_services
 from vetting.services import standing as standing_services
@@ -116,7 +117,8 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     # PostgreSQL sort every row it skips.
     vendors = Vendor.objects.order_by(Lower("name"))
     if q:
-        vendors = vendors.filter(Q(name__icontains=q) | Q(country__icontains=q))
+        key = folded(q)
+        vendors = vendors.filter(Q(search_name__contains=key) | Q(search_country__contains=key))
     if country:
         vendors = vendors.filter(country__iexact=country)
     countries = registry_services.vendor_countries()
@@ -243,7 +245,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
     # By name only (an index serves it); the vendor shows beside same-named products.
     products = Product.objects.select_related("vendor").order_by(Lower("name"), "pk")
     if q:
-        products = products.filter(Q(name__icontains=q) | Q(vendor__name__icontains=q))
+        key = folded(q)
+        products = products.filter(Q(search_name__contains=key)
+                                   | Q(vendor__search_name__contains=key))
     if category:
         products = products.filter(category=category)
     if form:

@@ -23,6 +23,7 @@ from vetting.forms.review import (
     SuspendForm,
 )
 from vetting.models import Assessment, AssessmentState
+from vetting.models.registry import folded
 from vetting.permissions import REVIEWER_ROLES, role_required
 from vetting.services.errors import ServiceError
 from vetting.views.access import get_assessment
@@ -40,8 +41,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            queryset = queryset.filter(Q(product__name__icontains=data["q"])
-                                       | Q(product__vendor__name__icontains=data["q"]))
+            key = folded(data["q"])
+            queryset = queryset.filter(Q(product__search_name__contains=key)
+                                       | Q(product__vendor__search_name__contains=key))
         if data["category"]:
             queryset = queryset.filter(product__category=data["category"])
         if data["recommendation"]:
