@@ -56,3 +56,25 @@ def test_fields_shown_disabled_are_in_no_fingerprint(checklist_version):
     q41 = checklist_version.checklist.question("4.1")
     assert step.fingerprint(q41, {"coa_lot": "L-7", "vial_lot": "V-1"}) == step.fingerprint(
         q41, {"vial_lot": "V-1"})  # the vendor's part, disabled without its document
+
+
+def test_rows_added_on_the_page_are_read_up_to_the_limit(checklist_version):
+    """The page may post more blank rows than the one it was given (several studies at
+    once); rows beyond REPEAT_ROWS_MAX are not read."""
+    from vetting.forms.checklist import REPEAT_ROWS_MAX
+
+    stored = {"6.2": [{"design": "rct", "n": 30}]}
+    posted = {"q6_2__r0__design": "rct", "q6_2__r0__n": "30",
+              "q6_2__r2__n": "12", "q6_2__r3__design": "case_series"}
+    step = DomainForm(posted, checklist=checklist_version.checklist, domain_id="6",
+                      stored=stored, documents=[DOCUMENT])
+    assert step.is_valid(), step.errors
+    q62 = checklist_version.checklist.question("6.2")
+    assert step.question_value(q62) == [{"design": "rct", "n": 30}, {"n": 12},
+                                        {"design": "case_series"}]
+    assert DomainForm(None, checklist=checklist_version.checklist, domain_id="6",
+                      stored=stored, documents=[DOCUMENT]).rows["6.2"] == 2
+    too_many = DomainForm({f"q6_2__r{REPEAT_ROWS_MAX + 5}__n": "1"},
+                          checklist=checklist_version.checklist, domain_id="6", stored={},
+                          documents=[DOCUMENT])
+    assert too_many.rows["6.2"] == REPEAT_ROWS_MAX

@@ -38,6 +38,9 @@ def prefix(question: Question) -> str:
 FILE_INPUT = re.compile(r"file-(?P<anchor>q\w+?)-(?P<kind>\w+)|replace-(?P<document>\d+)")
 
 
+REPEAT_ROWS_MAX = 100  # rows of one repeatable question a page may post
+
+
 def field_name(question: Question, field: Field, row: int | None = None) -> str:
     middle = f"__r{row}" if row is not None else ""
     return f"{prefix(question)}{middle}__{field.name}"
@@ -172,7 +175,9 @@ class DomainForm(forms.Form):
         value = self.stored.get(question.id)
         if question.repeatable:
             rows = list(value or [])
-            self.rows[question.id] = len(rows) + 1  # one blank row to add another
+            # One blank row to add another; with JavaScript the page may add more blank rows
+            # before a save (several studies at once), each posted with its index.
+            self.rows[question.id] = max(len(rows) + 1, self._posted_rows(question))
             for row in range(self.rows[question.id]):
                 current = rows[row] if row < len(rows) else {}
                 for field in self._answer_fields(question):
@@ -191,6 +196,13 @@ class DomainForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}))
             if self.sources.get(question.id) in {value for value, _ in document_choices}:
                 self.initial[name] = self.sources[question.id]
+
+    def _posted_rows(self, question: Question) -> int:
+        """How many rows of a repeatable question the posted data holds (its highest row
+        index + 1), at most REPEAT_ROWS_MAX."""
+        pattern = re.compile(rf"{re.escape(prefix(question))}__r(\d{{1,3}})__")
+        indexes = [int(m[1]) for name in self.data if (m := pattern.match(name))]
+        return min(max(indexes, default=-1) + 1, REPEAT_ROWS_MAX)
 
     def _names(self, question: Question) -> list[str]:
         start = prefix(question) + "__"

@@ -1,0 +1,56 @@
+"""A repeatable question (6.2, one row per study): "Another entry" adds blank rows on the
+page, so that several studies are saved at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import shot
+from tests.test_browser_portal import log_in
+from vetting import services
+from vetting.models import VendorContact
+from vetting.services import portal as portal_services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_three_studies_are_saved_at_once(new_page, make_user, checklist_version, vendor,
+                                         product):
+    practitioner = make_user("practitioner", username="pia")
+    assessment = services.assessment_create(user=practitioner, product=product)
+    contact = VendorContact.objects.create(vendor=vendor, name="Vera Quality",
+                                           email="vera@aurora.example", is_primary=True)
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    page = new_page()
+    page.goto(f"/v/{token}/steps/6/")
+    another = page.get_by_role("button", name="Another entry")
+    page.select_option("[name=q6_2__r0__design]", "split_face")
+    page.fill("[name=q6_2__r0__n]", "25")
+    another.click()
+    another.click()
+    assert page.locator("#q6_2 .repeat-heading").all_inner_texts() == [
+        "Entry 1", "Entry 2", "Add another"]
+    page.select_option("[name=q6_2__r1__design]", "case_series")
+    page.fill("[name=q6_2__r1__n]", "12")
+    page.check("[name=q6_2__r1__blinded][value=no]")
+    page.fill("[name=q6_2__r2__registry_id]", "NCT0000001")
+    shot(page, "rows-three-studies")
+    page.locator("button[name=save]:not(.visually-hidden)").first.click()
+    page.wait_for_url("**/steps/6/?saved=1")
+    assert assessment.answers.get(question_id="6.2").value == [
+        {"design": "split_face", "n": 25},
+        {"design": "case_series", "n": 12, "blinded": "no"},
+        {"registry_id": "NCT0000001"},
+    ]
+    # Shown again: the three studies and one blank row to add a fourth.
+    assert page.locator("#q6_2 .repeat-heading").all_inner_texts() == [
+        "Entry 1", "Entry 2", "Entry 3", "Add another"]
+
+    # On the clinic's step the vendor's rows are read-only without a vendor document:
+    # no button to add rows that could not be filled in.
+    clinic = new_page()
+    log_in(clinic, "pia")
+    clinic.goto(f"/assessments/{assessment.pk}/steps/6/")
+    assert clinic.locator("#q6_2 .repeat-heading").count() == 4
+    assert not clinic.get_by_role("button", name="Another study").is_visible()
