@@ -60,7 +60,7 @@ def assessment_start(request: HttpRequest, product_id: int) -> HttpResponse:
 @require_GET
 @role_required(*STAFF_ROLES)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_summary(request, get_assessment(request.user, pk))
+    return render_summary(request, get_assessment(request.user, pk, with_decision=True))
 
 
 def render_summary(request: HttpRequest, assessment: Assessment, *, status: int = 200,

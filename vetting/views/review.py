@@ -86,7 +86,7 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
 @require_GET
 @role_required(*REVIEWER_ROLES)
 def review_page(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment(request.user, pk)
+    assessment = get_assessment(request.user, pk, with_decision=True)
     return render(request, "vetting/review/page.html", _review_context(request, assessment))
 
 
