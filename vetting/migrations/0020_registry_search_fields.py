@@ -25,16 +25,20 @@ def fill(apps, schema_editor):
     Product.objects.bulk_update(products, ["search_name"], batch_size=1000)
 
 
+def _trgm_enabled(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
 def move_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-        if cursor.fetchone() is None:
-            logger.warning("pg_trgm is not enabled: the vendor search works without its "
-                           "index. See migration 0014.")
-            return
+    if not _trgm_enabled(schema_editor.connection):
+        logger.warning("pg_trgm is not enabled: the vendor search works without its index. "
+                       "See migration 0014.")
+        return
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON vetting_vendor USING gin "
         "(search_name gin_trgm_ops, search_country gin_trgm_ops)")
@@ -44,12 +48,10 @@ def restore_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-        if cursor.fetchone() is not None:
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {OLD_INDEX} ON vetting_vendor USING gin "
-                "((UPPER(name::text)) gin_trgm_ops, (UPPER(country::text)) gin_trgm_ops)")
+    if _trgm_enabled(schema_editor.connection):
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {OLD_INDEX} ON vetting_vendor USING gin "
+            "((UPPER(name::text)) gin_trgm_ops, (UPPER(country::text)) gin_trgm_ops)")
 
 
 class Migration(migrations.Migration):
