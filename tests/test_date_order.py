@@ -7,7 +7,7 @@ import pytest
 
 from vetting import services
 from vetting.forms.checklist import DomainForm
-from vetting.models import Answer, AuditEntry
+from vetting.models import Answer, AuditEntry, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,43 @@ def test_import_refuses_a_dossier_with_dates_out_of_order_and_writes_nothing(
         services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
     assert stored(assessment) == answers  # not 1.1 either
     assert AuditEntry.objects.count() == entries
+
+
+# Stored before the check existed: kept as they are until someone changes them.
+
+LEGACY = {"manufacture_date": "2026-08-01", "expiry_date": "2026-07-31"}
+
+
+def test_dates_stored_out_of_order_are_carried_into_a_re_vetting(checklist_version,
+                                                                  practitioner, reviewer):
+    from tests.test_lots_services import approved
+    from vetting.services.revetting import revetting_start
+
+    decided = approved(practitioner, reviewer)
+    Answer.objects.filter(assessment=decided, question_id="4.2").update(value=LEGACY)
+    new = revetting_start(user=practitioner, product=decided.product)
+    assert new.answers.get(question_id="4.2").value == LEGACY  # carried, to be confirmed
+    # Confirmed unchanged (as the portal and the step write a carried answer again): kept.
+    services.answer_set(assessment=new, question_id="4.2", value=LEGACY, source="import",
+                        user=practitioner)
+    assert new.answers.get(question_id="4.2").source == "import"
+
+
+def test_a_dossier_exported_with_dates_out_of_order_imports_into_its_own_assessment(
+        assessment, practitioner):
+    """The round trip export / import keeps working; into another assessment the dates are
+    written anew, and refused."""
+    services.answer_set(assessment=assessment, question_id="4.2", value={
+        "manufacture_date": "2026-08-01"}, source="import", user=practitioner)
+    Answer.objects.filter(assessment=assessment, question_id="4.2").update(value=LEGACY)
+    exported = services.assessment_export(user=practitioner, assessment=assessment)
+    services.assessment_import(user=practitioner, assessment=assessment, data=exported)
+    assert stored(assessment)["4.2"] == LEGACY
+    product = Product.objects.create(vendor=assessment.product.vendor, name="Other Serum",
+                                     category="exosome_ev", form="topical")
+    other = services.assessment_create(user=practitioner, product=product)
+    with pytest.raises(services.InvalidInput, match="Question 4.2: The expiry date"):
+        services.assessment_import(user=practitioner, assessment=other, data={
+            **exported, "product": {"name": "Other Serum",
+                                    "vendor": assessment.product.vendor.name}})
+    assert "4.2" not in stored(other)

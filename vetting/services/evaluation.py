@@ -40,12 +40,21 @@ def normalize_answer(checklist: Checklist, question_id: str, value: Any) -> Any:
         dossier = parse_dossier(data, source="answer", checklists=lambda _version: checklist)
     except DossierError as exc:
         raise InvalidInput(str(exc).removeprefix("answer: "), field=question_id) from None
-    typed = dossier.answers.get(question_id)
-    for row in (typed if isinstance(typed, tuple) else [typed] if typed else []):
-        for _field, problem in date_order_problems(checklist.question(question_id), row):
-            raise InvalidInput(f"Question {question_id}: {problem}", field=question_id)
     exported = dossier_to_dict(dossier)["answers"].get(question_id)
     return exported or None  # {} or [] means nothing was answered
+
+
+def date_order_check(checklist: Checklist, question_id: str, value: Any) -> None:
+    """Refuse an answer (as normalize_answer returns it) with a date before one it follows
+    (an expiry date before the issue date: DATE_ORDER). Made where an answer is written
+    anew, not on answers stored before the check existed, nor when they are carried over."""
+    question = checklist.question(question_id)
+    dates = {f.name for f in question.fields if f.type == "date"}
+    for row in value if isinstance(value, list) else [value] if value else []:
+        typed = {name: date.fromisoformat(v) for name, v in row.items()
+                 if name in dates and isinstance(v, str)}
+        for _field, problem in date_order_problems(question, typed):
+            raise InvalidInput(f"Question {question_id}: {problem}", field=question_id)
 
 
 def stored_answers(assessment: Assessment) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
             # Nothing is saved over an answer changed since the page was loaded, unseen:
             # judged under the assessment's lock against the answers stored now, so no
             # other save comes between the check and the write.
-            with services.answers_locked(assessment):
+            with services.answers_locked(assessment=assessment):
                 if _answers_moved(answers, fresh := workspace.step_answers(assessment)):
                     answers = fresh  # the form reads them
                     form = domain_form(documents)

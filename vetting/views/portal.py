@@ -212,7 +212,7 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
     if form.is_valid():
         # Nothing is saved over an answer changed since the page was loaded: judged under
         # the assessment's lock, against the answers stored now (as on the clinic's step).
-        with services.answers_locked(invitation.assessment):
+        with services.answers_locked(assessment=invitation.assessment):
             if stored_answers(invitation.assessment) != form.stored:
                 form = _step_form(invitation, domain_id, request.POST)
             conflicts = form.conflicting_questions() if form.is_valid() else []
