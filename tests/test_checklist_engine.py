@@ -110,6 +110,16 @@ def test_a_rule_that_cannot_be_told_yet_is_listed_as_undecided():
     assert "undecided" not in json.dumps(both.to_dict())  # not part of the output format
 
 
+def test_fields_read_names_both_fields_a_comparison_reads():
+    from vetting.checklist.conditions import fields_read
+
+    rules = {rule.id: rule for q in V1.questions for rule in q.rules}
+    assert fields_read(rules["4.1-lot-mismatch"].when) == {("4.1", "vial_lot"),
+                                                            ("4.1", "coa_lot")}
+    assert fields_read(rules["1.2-plant-called-exosome"].when) == {("1.1", "source"),
+                                                                    ("1.2", "called_exosome")}
+
+
 # ---------------------------------------------------------------- "unknown"
 
 

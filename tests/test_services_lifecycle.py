@@ -211,11 +211,30 @@ def test_the_exosome_judgement_is_asked_for_only_where_its_check_waits_for_it(
     services.answer_set(assessment=assessment, question_id="1.2", value={}, user=practitioner)
     with pytest.raises(InvalidState, match=r"1\.2 \(INCI name or marketing uses"):
         services.assessment_submit_for_review(user=practitioner, assessment=assessment)
-    services.assessment_import(user=practitioner, assessment=assessment, data={
-        "checklist_version": assessment.checklist.version,
-        "answers": {"1.1": {"source": "msc_adipose"}}})  # the vendor's dossier
+    def vendor_source(source):
+        services.assessment_import(user=practitioner, assessment=assessment, data={
+            "checklist_version": assessment.checklist.version,
+            "answers": {"1.1": {"source": source}}})  # the vendor's dossier
+
+    vendor_source("plant")
+    with pytest.raises(InvalidState, match=r"1\.2 \(INCI name or marketing uses"):
+        services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    vendor_source("msc_adipose")
     services.assessment_submit_for_review(user=practitioner, assessment=assessment)
     assert snapshot(assessment)[0] == S.IN_REVIEW
+
+
+def test_re_submitting_to_the_reviewer_waits_for_the_lot_number_on_the_vial(
+        assessment, practitioner, reviewer):
+    answer_practitioner_questions(assessment, practitioner)
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    services.assessment_request_information(user=reviewer, assessment=assessment,
+                                            target="practitioner", message="Check the vial.")
+    services.answer_set(assessment=assessment, question_id="4.1", value={}, user=practitioner)
+    before = snapshot(assessment)
+    with pytest.raises(InvalidState, match=r"4\.1 \(lot number on the vial\)"):
+        services.assessment_resubmit(user=practitioner, assessment=assessment)
+    assert snapshot(assessment) == before
 
 
 @pytest.mark.parametrize("state", [S.DRAFT, S.VENDOR_SUBMITTED])

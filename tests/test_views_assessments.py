@@ -893,21 +893,30 @@ def test_a_save_made_between_the_pages_read_and_its_write_is_caught(
         monkeypatch, client_for, practitioner, colleague, assessment):
     """Bob's save lands after the posting request has read the answers and before it
     writes: the check is made again under the assessment's lock, so his answer stands."""
+    from vetting.services import answers as answer_services
     from vetting.views import workspace
 
     client = client_for(practitioner)
     shown = opened_step_0(client, assessment, practitioner)
-    read = workspace.step_answers
-    reads = []
+    read, lock = workspace.step_answers, answer_services.lock_assessment
+    reads, calls = [], []
 
     def read_then_bob_saves(of):
         answers = read(of)
+        calls.append("read")
         if not reads:
+            reads.append("Bob")
             meanwhile(assessment, colleague, **{"0_2": {"form": "injectable"}})
-        reads.append(of)
+            reads.append("done")
         return answers
 
+    def locked(of):
+        if reads != ["Bob"]:  # not Bob's own save
+            calls.append("lock")
+        return lock(of)
+
     monkeypatch.setattr(workspace, "step_answers", read_then_bob_saves)
+    monkeypatch.setattr(answer_services, "lock_assessment", locked)
     response = client.post(f"/assessments/{assessment.pk}/steps/0/",
                            {**shown, "q0_2__form": "hair_scalp", "q0_4__market": "united_states"})
     page = response.content.decode()
@@ -917,6 +926,7 @@ def test_a_save_made_between_the_pages_read_and_its_write_is_caught(
     assert ('The answers were not saved: the answer to <a href="#q0_2">0.2</a> changed since '
             "you opened this page.") in page
     assert "Changed since you opened this page, by Bob Ode on " in page
+    assert calls[:3] == ["read", "lock", "read"]  # read again once the lock is held
 
 
 def test_the_same_change_made_meanwhile_is_no_conflict(client_for, practitioner, colleague,

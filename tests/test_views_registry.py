@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import count_queries
-from vetting.services import registry as services_registry
 from vetting.models import (
     Assessment,
     AuditEntry,
@@ -19,6 +18,7 @@ from vetting.models import (
     Vendor,
     VendorContact,
 )
+from vetting.services import registry as services_registry
 
 pytestmark = pytest.mark.django_db
 

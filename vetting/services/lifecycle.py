@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from vetting.audit import Actor, audit_record
-from vetting.checklist import Severity
+from vetting.checklist import Question, Severity
 from vetting.checklist.conditions import fields_read
 from vetting.models import (
     DECIDED_STATES,
@@ -175,10 +175,10 @@ def _snapshot(assessment: Assessment, actor: Actor) -> VendorSubmission:
 
 def _no_missing_practitioner_questions(assessment: Assessment) -> None:
     checklist = assessment.checklist
-    evaluation = assessment_evaluation(assessment)
+    stored = stored_answers(assessment)
+    evaluation = assessment_evaluation(assessment, answers=stored)
     unanswered = {f.question_id for f in evaluation.findings if f.severity == Severity.MISSING}
     undecided = set(evaluation.undecided)
-    stored = stored_answers(assessment)
     missing, clinic_parts = [], []
     for question in map(checklist.question, evaluation.applicable):  # in checklist order
         if question.by == "practitioner" and question.id in unanswered:
@@ -207,7 +207,7 @@ def _no_missing_practitioner_questions(assessment: Assessment) -> None:
             + ", ".join(carried) + ".")
 
 
-def _waits_for_clinic_fields(question, undecided: set[str]) -> bool:
+def _waits_for_clinic_fields(question: Question, undecided: set[str]) -> bool:
     """Whether a rule of the question not decided yet reads one of its clinic fields."""
     clinic = {(question.id, name) for name in question.clinic_fields}
     return any(rule.id in undecided and clinic & fields_read(rule.when)
