@@ -502,7 +502,14 @@ def test_the_same_file_under_two_questions_is_two_documents(assessment):
     assert changes.documents_removed == [] and changes.documents_kept == 1
     moved = VendorSubmission(number=3, answers={}, evidence=[{**coa, "questions": ["6.4"]}])
     changes = portal_services.submission_changes(assessment.checklist, one, moved)
-    assert (len(changes.documents_added), len(changes.documents_removed)) == (1, 1)
+    assert changes.documents_added == [{**coa, "questions": ["6.4"]}]
+    assert changes.documents_removed == [coa]
+    # A file that is for one more question now: added for that one, kept for the other.
+    linked = VendorSubmission(number=4, answers={}, evidence=[{**coa, "questions": ["4.1",
+                                                                                     "6.4"]}])
+    changes = portal_services.submission_changes(assessment.checklist, one, linked)
+    assert changes.documents_added == [{**coa, "questions": ["6.4"]}]
+    assert changes.documents_removed == [] and changes.documents_kept == 1
 
 
 def test_identical_submissions_have_no_changes(assessment):

@@ -328,9 +328,11 @@ def submission_changes(checklist, previous: VendorSubmission | None,
         question = checklist.question_map.get(qid)
         changes.append(AnswerChange(qid, question.text if question else "", kind,
                                     answer_text(question, old), answer_text(question, new)))
-    # A document is its content for its questions: the same file under two questions is two.
+    # A document counts once per question it is for: the same file under two questions is
+    # two, and a file that gains a question (an import links it) is added for that one only.
     def by_key(evidence: list[dict]) -> dict[tuple, dict]:
-        return {(d["sha256"], d["kind"], tuple(d.get("questions", ()))): d for d in evidence}
+        return {(d["sha256"], d["kind"], question): {**d, "questions": [question]}
+                for d in evidence for question in d.get("questions") or [""]}
 
     old_docs = by_key(previous.evidence if previous else [])
     new_docs = by_key(current.evidence)
