@@ -3,6 +3,8 @@ methods) and the submission page with what changed."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_portal_services import reopen
@@ -224,8 +226,10 @@ def test_submission_2_shows_what_changed(client_for, make_user, two_submissions,
     assert "What changed since submission 1" in body
     assert "lot number on the CoA: L-1" in body and "lot number on the CoA: L-2" in body
     assert "expiry date: 2027-06-30" in body
-    assert 'class="doc-added"' in body and "coa-new.pdf" in body
-    assert 'class="doc-removed"' in body and "coa-old.pdf" in body
+    added = re.search(r'<li class="doc-added">.*?</li>', body, re.S).group()
+    removed = re.search(r'<li class="doc-removed">.*?</li>', body, re.S).group()
+    assert "coa-new.pdf (coa, " in added and ", for 4.1)" in added
+    assert "coa-old.pdf (coa, for 4.1)" in removed
 
 
 def test_submission_1_lists_its_answers_and_documents(client_for, practitioner,
