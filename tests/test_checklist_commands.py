@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from tests.checklist_fixtures import EXAMPLES, good, patch
 from vetting.checklist import get_checklist
 from vetting.checklist.rulesdoc import DEFAULT_PATH, render_rules_doc
+from vetting.checklist.schema import BUNDLED_DIR as BUNDLED
 
 BAD = str(EXAMPLES / "bad-product.json")
 
@@ -94,9 +95,10 @@ def test_a_bad_date_exits_2():
 
 
 def test_render_rules_doc_check_passes_on_the_committed_file():
-    err = io.StringIO()
-    call_command("render_rules_doc", "--check", stderr=err)
-    assert "up to date" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("render_rules_doc", "--check", stdout=out, stderr=err)
+    assert out.getvalue() == "rules.md is up to date (checklist v1)\n"  # a result: stdout
+    assert err.getvalue() == ""
 
 
 def test_render_rules_doc_check_fails_on_a_stale_file(tmp_path):
@@ -110,14 +112,54 @@ def test_render_rules_doc_check_fails_on_a_stale_file(tmp_path):
 
 def test_render_rules_doc_writes_the_reference(tmp_path):
     target = tmp_path / "rules.md"
-    call_command("render_rules_doc", "--output", str(target), stderr=io.StringIO())
+    out = io.StringIO()
+    call_command("render_rules_doc", "--output", str(target), stdout=out)
     assert target.read_text() == render_rules_doc(get_checklist("1"))
+    assert out.getvalue() == f"wrote {target} (checklist v1)\n"
     assert DEFAULT_PATH.name == "rules.md"
 
 
 def test_render_rules_doc_refuses_an_unknown_version(tmp_path):
-    with pytest.raises(CommandError, match="unknown checklist version") as caught:
+    with pytest.raises(CommandError, match=r"unknown checklist version '9' \(known: 1\)") as caught:
         call_command(
             "render_rules_doc", "--checklist-version", "9", "--output", str(tmp_path / "r.md")
         )
     assert caught.value.returncode == 2
+
+
+# ---------------------------------------------------------------- a clinic's own version
+
+
+@pytest.fixture
+def clinic_v2(settings, tmp_path):
+    """Version 2 as a clinic adds it: a file in a folder of settings.CHECKLIST_DIRS (here
+    v1 with one rule's reason reworded)."""
+    text = (BUNDLED / "v1.yaml").read_text(encoding="utf-8")
+    text = text.replace('version: "1"', 'version: "2"', 1).replace(
+        "Claimed exempt from regulation;", "Claimed exempt from any regulation;", 1)
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "v2.yaml").write_text(text, encoding="utf-8")
+    settings.CHECKLIST_DIRS = [str(folder)]
+    return folder
+
+
+def test_a_dossier_of_a_version_in_a_configured_folder_is_evaluated(tmp_path, clinic_v2):
+    path = tmp_path / "d.json"
+    dossier = patch({**good(), "checklist_version": "2"},
+                    {"0.4": {"market": "united_states"}, "5.2": {"status": "exempt"}})
+    path.write_text(json.dumps(dossier))
+    result = evaluate_file(path, "--date", "2026-12-01")
+    assert result["checklist_version"] == "2"
+    reasons = [f["reason"] for f in result["findings"]]
+    assert any(r.startswith("Claimed exempt from any regulation;") for r in reasons)
+
+
+def test_the_rules_of_a_version_in_a_configured_folder_are_rendered(tmp_path, clinic_v2):
+    target = tmp_path / "rules-v2.md"
+    call_command("render_rules_doc", "--checklist-version", "2", "--output", str(target),
+                 stdout=io.StringIO())
+    assert "Claimed exempt from any regulation;" in target.read_text(encoding="utf-8")
+    with pytest.raises(CommandError, match=r"\(known: 1, 2\)"):
+        call_command("render_rules_doc", "--checklist-version", "3", "--output",
+                     str(target))

@@ -237,14 +237,14 @@ def load_checklist(path: str | Path) -> Checklist:
     return checklist
 
 
-def _version_key(version: str) -> tuple:
+def version_key(version: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", version))
 
 
 def bundled_versions() -> tuple[str, ...]:
     """The versions shipped in vetting/checklists/, oldest first."""
     versions = (p.stem[1:] for p in BUNDLED_DIR.glob("v*.yaml"))
-    return tuple(sorted(versions, key=_version_key))
+    return tuple(sorted(versions, key=version_key))
 
 
 def latest_version() -> str:

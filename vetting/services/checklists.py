@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 
 from vetting.audit import Actor, audit_record
-from vetting.checklist import ChecklistError, load_checklist
-from vetting.checklist.schema import BUNDLED_DIR
+from vetting.checklist import Checklist, ChecklistError, load_checklist
+from vetting.checklist.schema import BUNDLED_DIR, UnknownVersion, version_key
 from vetting.models import AuditEvent, ChecklistVersion
 
 from .errors import InvalidInput
@@ -28,6 +28,18 @@ def checklist_files() -> list[Path]:
     """The bundled version files, then those in settings.CHECKLIST_DIRS."""
     folders = [BUNDLED_DIR, *(Path(d) for d in settings.CHECKLIST_DIRS)]
     return [path for folder in folders for path in sorted(folder.glob("v*.yaml"))]
+
+
+def checklist_for_version(version: str) -> Checklist:
+    """A checklist version from the files `load_checklists` reads (bundled, then those in
+    settings.CHECKLIST_DIRS), for the commands that evaluate or document one: they read no
+    database, so they work where nothing is set up."""
+    files = {path.stem[1:]: path for path in reversed(checklist_files())}  # first one wins
+    if version not in files:
+        known = ", ".join(sorted(files, key=version_key)) or "none"
+        raise UnknownVersion(f"v{version}.yaml",
+                             f"unknown checklist version {version!r} (known: {known})")
+    return load_checklist(files[version])
 
 
 def checklist_load_file(path: Path, *, actor: Actor | None = None) -> LoadResult:

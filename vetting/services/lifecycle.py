@@ -41,14 +41,14 @@ S = AssessmentState
 
 
 def newest_checklist_version() -> ChecklistVersion:
-    from vetting.checklist.schema import _version_key  # one ordering of version names
+    from vetting.checklist.schema import version_key  # one ordering of version names
 
     versions = list(ChecklistVersion.objects.all())
     if not versions:
         raise InvalidState(
             "No checklist version is loaded: run `python manage.py load_checklists`."
         )
-    return max(versions, key=lambda v: _version_key(v.version))
+    return max(versions, key=lambda v: version_key(v.version))
 
 
 def assessment_create(

@@ -1,6 +1,7 @@
 """Evaluate a dossier file and print findings, scores and the recommendation as JSON.
 
-Writes nothing: no database, no files. The result goes to stdout; logs and errors go
+Writes nothing: no database, no files. Knows the checklist versions of the version files
+(bundled, then settings.CHECKLIST_DIRS), as `load_checklists` reads them. The result goes to stdout; logs and errors go
 to stderr, so the output can be piped into another program.
 """
 
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from vetting.checklist import DossierError, evaluate, load_dossier
+from vetting.services.checklists import checklist_for_version
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, date: str | None = None, **options) -> None:
         on_date = _parse_date(date) if date else timezone.localdate()
         try:
-            dossier = load_dossier(file)
+            dossier = load_dossier(file, checklists=checklist_for_version)
         except DossierError as exc:
             raise CommandError(str(exc), returncode=2) from None
         result = evaluate(dossier.checklist, dossier.answers, dossier.evidence, on_date=on_date)

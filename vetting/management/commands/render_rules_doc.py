@@ -6,14 +6,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vetting.checklist import ChecklistError, get_checklist, latest_version
+from vetting.checklist import ChecklistError, latest_version
 from vetting.checklist.rulesdoc import DEFAULT_PATH, render_rules_doc
+from vetting.services.checklists import checklist_for_version
 
 
 class Command(BaseCommand):
     help = (
         "Generate docs/rules.md (every question, its applicability and every rule) from a "
-        "bundled checklist version. --check exits 1 when the file is out of date."
+        "checklist version (a bundled one, one in CHECKLIST_DIRS or one loaded). --check exits "
+        "1 when the file is out of date."
     )
     requires_system_checks: list[str] = []
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check: bool, output: Path, **options) -> None:
         try:
-            checklist = get_checklist(options.get("checklist_version") or latest_version())
+            checklist = checklist_for_version(options.get("checklist_version") or latest_version())
         except ChecklistError as exc:
             raise CommandError(str(exc), returncode=2) from None
         text = render_rules_doc(checklist)
@@ -37,8 +39,8 @@ class Command(BaseCommand):
                     f"{output.name} is out of date: run python manage.py render_rules_doc",
                     returncode=1,
                 )
-            self.stderr.write(f"{output.name} is up to date (checklist v{checklist.version})")
+            self.stdout.write(f"{output.name} is up to date (checklist v{checklist.version})")
             return
         if current != text:
             output.write_text(text, encoding="utf-8")
-        self.stderr.write(f"wrote {output} (checklist v{checklist.version})")
+        self.stdout.write(f"wrote {output} (checklist v{checklist.version})")
