@@ -2,8 +2,8 @@
 
 With no environment at all the project runs on the embedded default: DEBUG on,
 SQLite, media, cache and a file-system Celery broker under ./var, so one
-machine needs no server. DATABASE_URL switches to PostgreSQL; REDIS_URL (or
-CELERY_BROKER_URL) switches the broker, result backend and cache to Redis.
+machine needs no server. DATABASE_URL switches to PostgreSQL; REDIS_URL switches the
+broker, result backend and caches to Redis (CELERY_BROKER_URL, the broker alone).
 Every variable is listed in the README's configuration table.
 """
 

@@ -125,3 +125,17 @@ def test_production_security_settings_can_be_overridden(tmp_path):
                          SECURE_SSL_REDIRECT="0")
     assert values["DEBUG"] is False
     assert values["SECURE_SSL_REDIRECT"] is False
+
+
+def test_the_example_environment_is_read_alike_by_a_shell_and_by_systemd(tmp_path):
+    """.env.example is what the README has an admin copy to /etc/clinic-vetting/env: a shell
+    sources it (`set -a; . FILE`) for manage.py, and its values are those systemd's
+    EnvironmentFile= gives the services (quotes removed)."""
+    shell = subprocess.run(
+        ["bash", "-c", f"set -a; . {ROOT / '.env.example'}; set +a; env -0"],
+        capture_output=True, env={"PATH": os.environ["PATH"]}, check=True)
+    assert shell.stderr == b""
+    values = dict(item.split("=", 1) for item in shell.stdout.decode().split("\0") if item)
+    assert values["DEFAULT_FROM_EMAIL"] == "Clinic Vetting <vetting@clinic.example>"
+    assert values["CLINIC_NAME"] == "Example Dermatology Clinic"
+    assert values["DEBUG"] == "0" and values["CHECKLIST_DIRS"] == ""
