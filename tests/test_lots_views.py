@@ -290,8 +290,13 @@ def test_on_hold_lists_the_held_lots_the_one_held_longest_first(client_for, prac
 
 
 def test_the_dashboard_links_the_lots_on_hold(client_for, practitioner, held):
+    """The held lot itself, as well as the register's list (linked whether or not any is
+    held); tests/test_views_dashboard.py counts and lists them."""
     content = client_for(practitioner).get("/").content.decode()
     assert 'href="/lots/?status=on_hold"' in content
+    assert (f'<a href="/lots/{held.pk}/" class="fw-semibold">Lot HB-2291 of '
+            f"{held.product.name}</a>") in content
+    assert held.hold_reasons[0] in content
 
 
 def test_the_lot_register_queries_do_not_grow(client_for, practitioner, decided, pdf_upload):

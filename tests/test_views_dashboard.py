@@ -1,5 +1,7 @@
-"""The dashboard's sections: my open assessments, waiting for me, recent decisions, counts."""
+"""The dashboard's sections: my open assessments, waiting for me, recent decisions, lots on
+hold, counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.conftest import PASSWORD
+from tests.test_lots_services import record
 from vetting.models import Assessment, AuditEntry, Decision, Product
+from vetting.services import lots
 from vetting.views import system
 
 pytestmark = pytest.mark.django_db
@@ -232,6 +237,86 @@ def test_due_shows_the_most_urgent_and_counts_all(client_for, practitioner, revi
         response.content.decode())
 
 
+# Lots on hold
+
+@pytest.fixture
+def receive_lot(practitioner, reviewer, make_assessment, pdf_upload):
+    """Record a lot of a product of its own, decided on: held, its sterility test failed
+    (a reason a reviewer may release it for), unless `held=False`. Recording is audited."""
+
+    def receive(*, held=True, **changes):
+        decided = make_assessment(practitioner, "approved")
+        decide(decided, reviewer)
+        return record(practitioner, decided.product, pdf_upload,
+                      sterility="fail" if held else "pass", **changes)
+
+    return receive
+
+
+def card_count(response, title: str) -> int:
+    """The number a summary card at the top of the dashboard shows."""
+    found = re.search(rf'<h2 class="h6 text-secondary">{title}</h2>\s*'
+                      r'<p class="display-6 mb-0">(\d+)</p>', response.content.decode())
+    return int(found.group(1))
+
+
+def test_no_lot_on_hold_counts_none_and_says_so(client_for, practitioner, receive_lot):
+    usable = receive_lot(held=False)
+    assert usable.status == "usable"
+    response = dashboard(client_for, practitioner)
+    assert response.context["dash"].held == [] and response.context["dash"].held_count == 0
+    assert card_count(response, "Lots on hold") == 0
+    held = section_of(response, "held")
+    assert "No lot is on hold." in held and f'href="/lots/{usable.pk}/"' not in held
+
+
+def test_lots_on_hold_are_counted_and_listed_the_one_held_longest_first(
+        client_for, practitioner, receive_lot):
+    first = receive_lot(lot_number="H-1", coa_lot_number="H-1")
+    second = receive_lot(lot_number="H-2", coa_lot_number="H-2")
+    usable = receive_lot(held=False)
+    response = dashboard(client_for, practitioner)
+    assert response.context["dash"].held == [first, second]
+    assert response.context["dash"].held_count == 2
+    assert card_count(response, "Lots on hold") == 2
+    held = section_of(response, "held")
+    assert '<span class="badge text-bg-warning">2</span>' in held
+    rows = [f'<a href="/lots/{lot.pk}/" class="fw-semibold">Lot {lot.lot_number} of '
+            f"{lot.product.name}</a>" for lot in (first, second)]
+    assert rows[0] in held and rows[1] in held and held.index(rows[0]) < held.index(rows[1])
+    assert held.count("The sterility test of this lot failed.") == 2
+    assert f'href="/lots/{usable.pk}/"' not in held
+    assert "held longest, of" not in held  # every one is listed
+
+
+def test_the_lots_held_longest_are_listed_and_all_are_counted(client_for, practitioner,
+                                                              receive_lot):
+    made = [receive_lot() for _ in range(system.DASHBOARD_LIMIT + 1)]
+    response = dashboard(client_for, practitioner)
+    assert response.context["dash"].held == made[:system.DASHBOARD_LIMIT]
+    assert card_count(response, "Lots on hold") == system.DASHBOARD_LIMIT + 1
+    assert (f"The {system.DASHBOARD_LIMIT} held longest, of {system.DASHBOARD_LIMIT + 1}: "
+            '<a href="/lots/?status=on_hold">all lots on hold</a>') in section_of(response, "held")
+
+
+@pytest.mark.parametrize("resolve", ["release", "reject"])
+def test_a_resolved_lot_leaves_the_lots_on_hold_at_once(client_for, practitioner, reviewer,
+                                                       receive_lot, resolve):
+    kept, resolved = receive_lot(), receive_lot()
+    client = client_for(practitioner)
+    assert card_count(client.get("/"), "Lots on hold") == 2  # rendered, and cached
+    if resolve == "release":
+        lots.lot_release(user=reviewer, lot=resolved, password=PASSWORD,
+                         justification="Retested by the clinic's lab: sterile.")
+    else:
+        lots.lot_reject(user=reviewer, lot=resolved, justification="Not sterile.")
+    response = client.get("/")  # the service's audit entry moved the cache key
+    assert card_count(response, "Lots on hold") == 1
+    held = section_of(response, "held")
+    assert f'href="/lots/{kept.pk}/"' in held and f'href="/lots/{resolved.pk}/"' not in held
+    assert '<span class="badge text-bg-warning">1</span>' in held
+
+
 # Counts per recommendation
 
 def test_counts_cover_every_open_assessment_by_recommendation(client_for, practitioner,
@@ -249,7 +334,7 @@ def test_counts_cover_every_open_assessment_by_recommendation(client_for, practi
 
 # Queries
 
-def populate(n, practitioner, reviewer, make_assessment):
+def populate(n, practitioner, reviewer, make_assessment, receive_lot):
     for _ in range(n):
         make_assessment(practitioner, "draft")
         make_assessment(practitioner, "vendor_submitted")
@@ -257,24 +342,26 @@ def populate(n, practitioner, reviewer, make_assessment):
         decide(make_assessment(practitioner, "approved"), reviewer)
         lapsing(make_assessment, practitioner, reviewer, -3)
         lapsing(make_assessment, practitioner, reviewer, 10)
+        receive_lot()  # on hold
 
 
 @pytest.mark.parametrize("role", ["practitioner", "reviewer"])
 def test_queries_do_not_grow_with_the_records(client_for, practitioner, reviewer,
-                                              make_assessment, role):
+                                              make_assessment, receive_lot, role):
     viewer = practitioner if role == "practitioner" else reviewer
     client = client_for(viewer)
 
     def count():
+        """The queries of a rendering, and the lots on hold it counts."""
         caches["template_fragments"].clear()  # written without audit: render anew
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get("/").status_code == 200
-        return len(queries)
+        response, queries = queries_of(client)
+        return queries, card_count(response, "Lots on hold")
 
-    populate(5, practitioner, reviewer, make_assessment)
-    with_5 = count()
-    populate(45, practitioner, reviewer, make_assessment)
-    assert count() == with_5
+    populate(5, practitioner, reviewer, make_assessment, receive_lot)
+    with_5, held = count()
+    assert held == 5
+    populate(45, practitioner, reviewer, make_assessment, receive_lot)
+    assert count() == (with_5, 50)
 
 
 # Served again from the fragment cache until the audit trail moves
@@ -287,8 +374,8 @@ def queries_of(client, url="/"):
 
 
 def test_unchanged_dashboard_is_served_again_without_reading_the_records(
-        client_for, practitioner, reviewer, make_assessment):
-    populate(5, practitioner, reviewer, make_assessment)
+        client_for, practitioner, reviewer, make_assessment, receive_lot):
+    populate(5, practitioner, reviewer, make_assessment, receive_lot)
     client = client_for(practitioner)
     first, rendered = queries_of(client)
     again, served = queries_of(client)
