@@ -1,5 +1,7 @@
 """The role groups and the one permission module every view uses."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
@@ -97,3 +99,13 @@ def test_mixin_sends_anonymous_users_to_login():
     response = StaffOnly.as_view()(request_as(AnonymousUser()))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_user_menu_names_the_users_roles(client_for, make_user):
+    """A badge per role beside the user's name, in alphabetical order (the template sorted
+    a set of names with dictsort, which gives nothing for plain strings: no badge showed)."""
+    content = client_for(make_user("reviewer", "admin", first_name="Rita", last_name="Mo")).get(
+        "/").content.decode()
+    badges = re.findall(r'<span class="badge text-bg-light ms-1">(\w+)</span>', content)
+    assert badges == ["admin", "reviewer"]
+    assert "Rita Mo" in content

@@ -94,6 +94,7 @@ def roles_context(request: HttpRequest) -> dict:
     return {
         "root": get_script_prefix(),
         "user_roles": roles,
+        "role_names": sorted(roles),  # the user menu's badges
         "is_staff_role": not roles.isdisjoint(STAFF_ROLES),
         "is_reviewer": Role.REVIEWER in roles,
         "is_admin_role": Role.ADMIN in roles,
