@@ -155,6 +155,18 @@ def test_a_dossier_of_a_version_in_a_configured_folder_is_evaluated(tmp_path, cl
     assert any(r.startswith("Claimed exempt from any regulation;") for r in reasons)
 
 
+def test_a_malformed_version_file_is_an_invalid_dossier_not_a_crash(tmp_path, clinic_v2):
+    (clinic_v2 / "v2.yaml").write_text(
+        (clinic_v2 / "v2.yaml").read_text(encoding="utf-8").replace('version: "2"',
+                                                                    'version: "3"', 1))
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({**good(), "checklist_version": "2"}))
+    with pytest.raises(CommandError) as caught:
+        evaluate_file(path)
+    assert caught.value.returncode == 2
+    assert "checklist version '2': v2.yaml: declares version '3'" in str(caught.value)
+
+
 def test_the_rules_of_a_version_in_a_configured_folder_are_rendered(tmp_path, clinic_v2):
     target = tmp_path / "rules-v2.md"
     call_command("render_rules_doc", "--checklist-version", "2", "--output", str(target),

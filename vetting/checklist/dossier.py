@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .engine import Evidence
-from .schema import Checklist, Field, Question, UnknownVersion, get_checklist
+from .schema import Checklist, ChecklistError, Field, Question, UnknownVersion, get_checklist
 
 FORMAT = "clinic-vetting-dossier"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -142,6 +142,8 @@ def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
         checklist = checklists(version)
     except UnknownVersion as exc:
         raise DossierError(exc.problem) from None
+    except ChecklistError as exc:  # the version's file is there, but malformed
+        raise DossierError(f"checklist version {version!r}: {exc}") from None
     return Dossier(
         checklist=checklist,
         answers=MappingProxyType(_answers(data["answers"], checklist)),

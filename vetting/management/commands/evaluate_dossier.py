@@ -1,8 +1,8 @@
 """Evaluate a dossier file and print findings, scores and the recommendation as JSON.
 
 Writes nothing: no database, no files. Knows the checklist versions of the version files
-(bundled, then settings.CHECKLIST_DIRS), as `load_checklists` reads them. The result goes to stdout; logs and errors go
-to stderr, so the output can be piped into another program.
+(bundled, then settings.CHECKLIST_DIRS), as `load_checklists` reads them. The result goes
+to stdout; logs and errors go to stderr, so the output can be piped into another program.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from vetting.services.checklists import checklist_for_version
 class Command(BaseCommand):
     help = (
         "Generate docs/rules.md (every question, its applicability and every rule) from a "
-        "checklist version (a bundled one, one in CHECKLIST_DIRS or one loaded). --check exits "
-        "1 when the file is out of date."
+        "checklist version file (bundled, or in CHECKLIST_DIRS). --check exits 1 when the "
+        "file is out of date."
     )
     requires_system_checks: list[str] = []
 
