@@ -510,6 +510,10 @@ def test_the_same_file_under_two_questions_is_two_documents(assessment):
     changes = portal_services.submission_changes(assessment.checklist, one, linked)
     assert changes.documents_added == [{**coa, "questions": ["6.4"]}]
     assert changes.documents_removed == [] and changes.documents_kept == 1
+    # Kept for both questions: one file unchanged, not two.
+    again = VendorSubmission(number=5, answers={}, evidence=linked.evidence)
+    changes = portal_services.submission_changes(assessment.checklist, linked, again)
+    assert changes.documents_kept == 1 and not changes.documents_added
 
 
 def test_identical_submissions_have_no_changes(assessment):

@@ -340,7 +340,8 @@ def submission_changes(checklist, previous: VendorSubmission | None,
         answers=changes,
         documents_added=[d for key, d in new_docs.items() if key not in old_docs],
         documents_removed=[d for key, d in old_docs.items() if key not in new_docs],
-        documents_kept=len(set(old_docs) & set(new_docs)),
+        # Files, not (file, question) pairs: one file kept for two questions is one.
+        documents_kept=len({key[:2] for key in set(old_docs) & set(new_docs)}),
     )
 
 
