@@ -21,3 +21,15 @@ def test_a_reader_that_stops_early_ends_a_command_quietly(tmp_path):
         os.close(write)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 141
+
+
+def test_another_broken_pipe_is_reported(tmp_path):
+    """Only standard output's reader going away ends quietly: a pipe or socket of the
+    command's own that breaks is an error, with its traceback and a failing status."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "shell", "-c", "raise BrokenPipeError(32, 'x')"],
+        capture_output=True, text=True, cwd=root, env={**os.environ, "VAR_DIR": str(tmp_path)},
+        timeout=60)
+    assert "BrokenPipeError" in result.stderr and "Traceback" in result.stderr
+    assert result.returncode == 1
