@@ -196,6 +196,24 @@ def test_the_assessment_list_searches_vendor_names(admin_client, rows):
     assert [a.product.vendor.name for a in response.context["cl"].result_list] == ["Vendor 2"]
 
 
+def test_the_vendor_and_product_lists_search_names_case_folded(admin_client, rows):
+    """As the registers do: "ärzte" finds "Ärzte" (SQLite's LIKE folds ASCII only), and
+    the vendor autocomplete of the product and contact forms alike."""
+    vendor = Vendor.objects.create(name="Ärzte Labor GmbH", country="Österreich")
+    rows.vendor()
+    Product.objects.create(vendor=vendor, name="STRAẞE Serum", category="pdrn", form="topical")
+    found = admin_client.get(url("vendor", "changelist"), {"q": "ärzte"}).context["cl"]
+    assert [v.name for v in found.result_list] == ["Ärzte Labor GmbH"]
+    found = admin_client.get(url("vendor", "changelist"), {"q": "ÖSTERREICH"}).context["cl"]
+    assert [v.name for v in found.result_list] == ["Ärzte Labor GmbH"]
+    found = admin_client.get(url("product", "changelist"), {"q": "strasse ärzte"}).context["cl"]
+    assert [p.name for p in found.result_list] == ["STRAẞE Serum"]
+    response = admin_client.get(reverse("admin:autocomplete"), {
+        "term": "ÄRZTE", "app_label": "vetting", "model_name": "product",
+        "field_name": "vendor"})
+    assert [r["text"] for r in response.json()["results"]] == ["Ärzte Labor GmbH"]
+
+
 def test_the_vendor_list_counts_products(admin_client, rows):
     vendor = rows.vendor()
     Product.objects.create(vendor=vendor, name="Second", category="pdrn", form="topical")

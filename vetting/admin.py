@@ -37,6 +37,7 @@ from vetting.models import (
     VendorSubmission,
     WorkerCheck,
 )
+from vetting.models.registry import folded
 from vetting.services import registry, standing
 from vetting.services.errors import ServiceError
 
@@ -82,6 +83,16 @@ class RegisterAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
 
+class FoldedSearch:
+    """Searches the case-folded copies of names and countries (`search_*`), as the
+    registers do: "ärzte" finds "Ärzte" on SQLite too, and PostgreSQL's trigram index on
+    them serves the search and the vendor autocomplete. Every search field of the admin
+    using it must be such a copy, looked up with `__contains`."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, folded(search_term))
+
+
 
 class VendorContactInline(admin.TabularInline):
     model = VendorContact
@@ -95,24 +106,31 @@ OPEN = ["draft", "awaiting_vendor", "vendor_submitted", "in_review", "informatio
 
 
 @admin.register(Vendor)
-class VendorAdmin(RegisterAdmin):
+class VendorAdmin(FoldedSearch, RegisterAdmin):
     """The register with each vendor's standing: approvals, open cases, rejections."""
 
     list_display = ["name", "country", "product_count", "approved_count", "open_count",
                     "rejected_count", "suspended_count", "created_at"]
-    search_fields = ["name", "country"]
+    search_fields = ["search_name__contains", "search_country__contains"]
     list_filter = ["country"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     inlines = [VendorContactInline]
     # A website typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Explicit: the counts below group the rows, and a grouped query drops Meta.ordering
+    # (the vendor autocomplete of the product and contact forms paged an unordered list).
+    ordering = ["name"]
 
     def get_queryset(self, request):
         def states(names):
             return Count("products__assessments", distinct=True,
                          filter=Q(products__assessments__state__in=names))
 
-        return super().get_queryset(request).annotate(
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if not (match and match.url_name == "vetting_vendor_changelist"):
+            return queryset  # the counts are the list's columns: the autocomplete needs none
+        return queryset.annotate(
             product_count=Count("products", distinct=True),
             approved_count=states(APPROVED), open_count=states(OPEN),
             rejected_count=states(["rejected"]), suspended_count=states(["suspended"]))
@@ -183,12 +201,12 @@ class VendorContactAdmin(RegisterAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(RegisterAdmin):
+class ProductAdmin(FoldedSearch, RegisterAdmin):
     list_display = ["name", "vendor", "category", "form", "assessment_count", "standing_label",
                     "lots_on_hold", "created_at"]
     list_select_related = ["vendor"]
     list_filter = ["category", "form", "vendor"]
-    search_fields = ["name", "vendor__name"]
+    search_fields = ["search_name__contains", "vendor__search_name__contains"]
     autocomplete_fields = ["vendor"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
