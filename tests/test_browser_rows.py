@@ -54,3 +54,26 @@ def test_three_studies_are_saved_at_once(new_page, make_user, checklist_version,
     clinic.goto(f"/assessments/{assessment.pk}/steps/6/")
     assert clinic.locator("#q6_2 .repeat-heading").count() == 4
     assert not clinic.get_by_role("button", name="Another study").is_visible()
+
+
+def test_no_row_is_offered_beyond_what_a_save_keeps(new_page, make_user, checklist_version,
+                                                   vendor, product):
+    """The button stops at the page's data-row-max (REPEAT_ROWS_MAX, lowered here so that
+    the test clicks a few times, not a hundred): a row past it would be refused."""
+    practitioner = make_user("practitioner", username="pia")
+    assessment = services.assessment_create(user=practitioner, product=product)
+    contact = VendorContact.objects.create(vendor=vendor, name="Vera Quality",
+                                           email="vera@aurora.example", is_primary=True)
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    page = new_page()
+    page.goto(f"/v/{token}/steps/6/")
+    rows = page.locator("#q6_2 .repeat-rows")
+    assert rows.get_attribute("data-row-max") == "100"
+    rows.evaluate("element => { element.dataset.rowMax = '3'; }")
+    another = page.get_by_role("button", name="Another entry")
+    another.click()
+    assert another.is_visible()
+    another.click()
+    assert page.locator("#q6_2 .repeat-row").count() == 3
+    assert not another.is_visible()

@@ -78,3 +78,13 @@ def test_rows_added_on_the_page_are_read_up_to_the_limit(checklist_version):
                           checklist=checklist_version.checklist, domain_id="6", stored={},
                           documents=[DOCUMENT])
     assert too_many.rows["6.2"] == REPEAT_ROWS_MAX
+    # A filled row past the limit refuses the save, named at the last row kept: the rows
+    # after it are not dropped silently. Blank rows past it (added, left empty) are not.
+    assert not too_many.is_valid()
+    assert too_many.errors[f"q6_2__r{REPEAT_ROWS_MAX - 1}__design"] == [
+        f"At most {REPEAT_ROWS_MAX} rows can be saved here: remove those after the "
+        f"{REPEAT_ROWS_MAX}th, or attach them as a document."]
+    blank = DomainForm({f"q6_2__r{REPEAT_ROWS_MAX + 5}__n": " "},
+                       checklist=checklist_version.checklist, domain_id="6", stored={},
+                       documents=[DOCUMENT])
+    assert blank.is_valid(), blank.errors

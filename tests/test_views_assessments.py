@@ -1076,3 +1076,15 @@ def test_the_clinics_field_saves_beside_vendor_fields_answered_meanwhile(client_
     assert response.status_code == 302
     assert assessment.answers.get(question_id="4.1").value == {"coa_lot": "L-7",
                                                                "vial_lot": "V-1"}
+
+
+def test_a_study_past_the_row_limit_refuses_the_save_with_its_reason(client_for, practitioner,
+                                                                     assessment):
+    from vetting.forms.checklist import REPEAT_ROWS_MAX
+
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/6/", {
+        "q6_1__studies": "2", "q6_2__r0__n": "30", f"q6_2__r{REPEAT_ROWS_MAX}__n": "12"})
+    assert response.status_code == 200
+    assert f"At most {REPEAT_ROWS_MAX} rows can be saved here" in response.content.decode()
+    assert state(assessment) == before

@@ -32,7 +32,11 @@
     if (!rows || !rows.classList.contains("repeat-rows")) return;
     // Shown read-only (a vendor question with no vendor document to enter it from).
     if (rows.querySelector(".repeat-row:last-of-type [name]:disabled")) return;
-    button.hidden = false;
+    function full() {  // the server saves data-row-max rows of a question at most
+      const max = Number(rows.dataset.rowMax) || Infinity;
+      return rows.querySelectorAll(".repeat-row").length >= max;
+    }
+    button.hidden = full();
     button.addEventListener("click", function () {
       const last = rows.querySelector(".repeat-row:last-of-type");
       const field = last && last.querySelector("[name]");
@@ -44,6 +48,7 @@
       last.querySelector(".repeat-heading").textContent =
         rows.dataset.rowLabel + " " + (index + 1);
       rows.appendChild(row);
+      button.hidden = full();
       const first = row.querySelector("input:not([type=hidden]), select, textarea");
       if (first) first.focus();
     });

@@ -200,9 +200,14 @@ class DomainForm(forms.Form):
     def _posted_rows(self, question: Question) -> int:
         """How many rows of a repeatable question the posted data holds (its highest row
         index + 1), at most REPEAT_ROWS_MAX."""
-        pattern = re.compile(rf"{re.escape(prefix(question))}__r(\d{{1,3}})__")
-        indexes = [int(m[1]) for name in self.data if (m := pattern.match(name))]
-        return min(max(indexes, default=-1) + 1, REPEAT_ROWS_MAX)
+        return min(max(self._posted_indexes(question), default=-1) + 1, REPEAT_ROWS_MAX)
+
+    def _posted_indexes(self, question: Question, *, filled: bool = False) -> list[int]:
+        """The row indexes the posted data names for a repeatable question (`filled`: those
+        of a value that is not blank)."""
+        pattern = re.compile(rf"{re.escape(prefix(question))}__r(\d+)__")
+        return [int(m[1]) for name in self.data if (m := pattern.match(name))
+                and (not filled or str(self.data.get(name, "")).strip())]
 
     def _names(self, question: Question) -> list[str]:
         start = prefix(question) + "__"
@@ -319,6 +324,14 @@ class DomainForm(forms.Form):
         reason. An answer left as stored is not judged again here."""
         data = super().clean()
         for question in self.questions:
+            if question.repeatable and max(self._posted_indexes(question, filled=True),
+                                           default=-1) >= REPEAT_ROWS_MAX:
+                # Not saved without them, silently: the whole save is refused.
+                first = self._answer_fields(question)[0]
+                self.add_error(field_name(question, first, REPEAT_ROWS_MAX - 1),
+                               f"At most {REPEAT_ROWS_MAX} rows can be saved here: remove "
+                               f"those after the {REPEAT_ROWS_MAX}th, or attach them as a "
+                               "document.")
             names = {f.name for f in self._answer_fields(question) if f.type == "date"}
             if not names or self._as_stored(question):
                 continue
@@ -336,6 +349,7 @@ class DomainForm(forms.Form):
         if question.repeatable:
             result["rows"] = [[self[field_name(question, f, row)] for f in fields]
                               for row in range(self.rows[question.id])]
+            result["row_max"] = REPEAT_ROWS_MAX  # "Another ..." stops there
         else:
             result["plain"] = [self[field_name(question, f)] for f in fields]
         if question.by == "vendor" and self.only_by is None:
