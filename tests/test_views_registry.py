@@ -376,6 +376,31 @@ def test_the_migration_fills_the_search_fields_of_existing_rows(vendor, product)
     assert product.search_name == product.name.casefold()
 
 
+def test_a_name_with_a_separate_accent_is_found_as_the_composed_one(client_for, practitioner):
+    """"é" pasted as e + U+0301 (a PDF, a Mac) and typed as one character are one name."""
+    decomposed = services_registry.vendor_create(user=practitioner, name="Cre\u0301me Labs",
+                                                 country="France")
+    client = client_for(practitioner)
+    assert rows(client.get("/vendors/", {"q": "CRÉME"})) == [decomposed]
+    assert rows(client.get("/vendors/", {"q": "cre\u0301me"})) == [decomposed]
+
+
+def test_0021_composes_the_search_fields_of_existing_rows(vendor, product):
+    """Rows folded before 0021 kept a separate accent; rows already right are not written."""
+    import importlib
+
+    from tests.test_standing import historical_apps
+
+    Vendor.objects.filter(pk=vendor.pk).update(name="Cre\u0301me", search_name="cre\u0301me")
+    Product.objects.filter(pk=product.pk).update(name="Se\u0301rum", search_name="se\u0301rum")
+    migration = importlib.import_module("vetting.migrations.0021_registry_search_composed")
+    migration.refold(historical_apps("0021_registry_search_composed"), None)
+    vendor.refresh_from_db()
+    product.refresh_from_db()
+    assert (vendor.search_name, product.search_name) == ("cr\u00e9me", "s\u00e9rum")
+    assert vendor.name == "Cre\u0301me"  # the name itself stays as it was typed
+
+
 def test_vendor_list_filters_by_country(client_for, practitioner, vendor, other_vendor):
     response = client_for(practitioner).get("/vendors/", {"country": "United States"})
     assert rows(response) == [vendor]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
 
 def folded(text: str) -> str:
-    """Text as the registers search it: spaces collapsed and case folded ("Ärzte" finds
+    """Text as the registers search it: spaces collapsed, case folded ("Ärzte" finds
     "ÄRZTE" on SQLite too, whose LIKE and lower() know ASCII only; "Straße" finds
-    "STRASSE" anywhere)."""
-    return " ".join(text.split()).casefold()
+    "STRASSE" anywhere) and composed alike ("é" typed as e and an accent finds "é").
+    Migration 0021 brought stored rows to this; a change here needs such a migration."""
+    composed = unicodedata.normalize("NFC", " ".join(text.split()))
+    return unicodedata.normalize("NFC", composed.casefold())
 
 
 def _with_search_fields(kwargs: dict, sources: dict[str, str]) -> dict:
