@@ -88,3 +88,11 @@ def test_rows_added_on_the_page_are_read_up_to_the_limit(checklist_version):
                        checklist=checklist_version.checklist, domain_id="6", stored={},
                        documents=[DOCUMENT])
     assert blank.is_valid(), blank.errors
+    # An imported answer may hold more rows: those are read, and saved back unchanged.
+    many = [{"n": row} for row in range(REPEAT_ROWS_MAX + 20)]
+    posted = {f"q6_2__r{row}__n": str(row) for row in range(REPEAT_ROWS_MAX + 20)}
+    again = DomainForm(posted, checklist=checklist_version.checklist, domain_id="6",
+                       stored={"6.2": many}, documents=[DOCUMENT])
+    assert again.is_valid(), again.errors
+    assert again.question_value(q62) == many
+    assert again.bound_fields(q62)["row_max"] == REPEAT_ROWS_MAX + 21

@@ -324,14 +324,14 @@ class DomainForm(forms.Form):
         reason. An answer left as stored is not judged again here."""
         data = super().clean()
         for question in self.questions:
+            read = self.rows.get(question.id, 0)  # the rows this form reads
             if question.repeatable and max(self._posted_indexes(question, filled=True),
-                                           default=-1) >= REPEAT_ROWS_MAX:
+                                           default=-1) >= read:
                 # Not saved without them, silently: the whole save is refused.
                 first = self._answer_fields(question)[0]
-                self.add_error(field_name(question, first, REPEAT_ROWS_MAX - 1),
-                               f"At most {REPEAT_ROWS_MAX} rows can be saved here: remove "
-                               f"those after the {REPEAT_ROWS_MAX}th, or attach them as a "
-                               "document.")
+                self.add_error(field_name(question, first, read - 1),
+                               f"At most {read} rows can be saved here: remove those after "
+                               f"the {read}th, or attach them as a document.")
             names = {f.name for f in self._answer_fields(question) if f.type == "date"}
             if not names or self._as_stored(question):
                 continue
@@ -349,7 +349,8 @@ class DomainForm(forms.Form):
         if question.repeatable:
             result["rows"] = [[self[field_name(question, f, row)] for f in fields]
                               for row in range(self.rows[question.id])]
-            result["row_max"] = REPEAT_ROWS_MAX  # "Another ..." stops there
+            # "Another ..." stops where the form stops reading (more rows only if stored).
+            result["row_max"] = max(REPEAT_ROWS_MAX, self.rows[question.id])
         else:
             result["plain"] = [self[field_name(question, f)] for f in fields]
         if question.by == "vendor" and self.only_by is None:
