@@ -53,6 +53,25 @@ def test_dates_stored_out_of_order_and_left_as_they_are_do_not_block_the_step(
         stored).errors
 
 
+def test_dates_left_as_shown_while_someone_else_corrected_them_do_not_block_the_step(
+        checklist_version):
+    """The page showed dates stored out of order; meanwhile a colleague corrected them.
+    Left as shown, they are not written (the colleague's answer stands), so the save of
+    the other answers goes on; changed here, they are judged."""
+    shown = {"manufacture_date": "2026-05-01", "expiry_date": "2026-04-30"}
+    q42 = checklist_version.checklist.question("4.2")
+    loaded = DomainForm(None, checklist=checklist_version.checklist, domain_id="4", stored={},
+                  documents=[DOCUMENT]).fingerprint(q42, shown)
+    now = {"4.2": {"manufacture_date": "2026-05-01", "expiry_date": "2027-05-01"}}
+    posted = {"q4_2__manufacture_date": "2026-05-01", "q4_2__expiry_date": "2026-04-30",
+              "q4_2--loaded": loaded, "q4_1__coa_lot": "L-1"}
+    form = step_4(checklist_version, posted, now)
+    assert form.errors == {}
+    assert [q.id for q in form.kept_questions()] == ["4.2"]
+    changed = step_4(checklist_version, {**posted, "q4_2__manufacture_date": "2026-05-02"}, now)
+    assert "q4_2__expiry_date" in changed.errors
+
+
 def test_the_service_refuses_a_gmp_certificate_expiring_before_its_issue(
         assessment, practitioner):
     entries, answers = AuditEntry.objects.count(), stored(assessment)

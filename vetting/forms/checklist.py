@@ -272,11 +272,15 @@ class DomainForm(forms.Form):
             return None
         return loaded, now, self.fingerprint(question, self.question_value(question))
 
+    def _left_as_shown(self, question: Question) -> bool:
+        """Changed by someone else since the page was loaded, and left here as the page
+        showed it: not written, so not judged either."""
+        return bool((seen := self._meanwhile(question)) and seen[2] == seen[0])
+
     def kept_questions(self) -> list[Question]:
         """Questions changed by someone else since the page was loaded and left here as the
         page showed them: their stored answer stands (after is_valid)."""
-        return [q for q in self.questions
-                if (seen := self._meanwhile(q)) and seen[2] == seen[0]]
+        return [q for q in self.questions if self._left_as_shown(q)]
 
     def conflicting_questions(self) -> list[Question]:
         """Questions changed both by someone else since the page was loaded and here, to
@@ -321,7 +325,8 @@ class DomainForm(forms.Form):
     def clean(self) -> dict:
         """Dates out of order within a changed answer (an expiry date before its issue
         date) are marked at the later date: the service would refuse the save for the same
-        reason. An answer left as stored is not judged again here."""
+        reason. An answer left as stored, or as the page showed it while someone else
+        changed it meanwhile (theirs stands), is not judged here."""
         data = super().clean()
         for question in self.questions:
             read = self.rows.get(question.id, 0)  # the rows this form reads
@@ -333,7 +338,7 @@ class DomainForm(forms.Form):
                                f"At most {read} rows can be saved here: remove those after "
                                f"the {read}th, or attach them as a document.")
             names = {f.name for f in self._answer_fields(question) if f.type == "date"}
-            if not names or self._as_stored(question):
+            if not names or self._as_stored(question) or self._left_as_shown(question):
                 continue
             for row in range(self.rows[question.id]) if question.repeatable else [None]:
                 dates = {name: data.get(field_name(question, question.field_map[name], row))
