@@ -14,16 +14,25 @@ from vetting.services import portal as portal_services
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_three_studies_are_saved_at_once(new_page, make_user, checklist_version, vendor,
-                                         product):
-    practitioner = make_user("practitioner", username="pia")
-    assessment = services.assessment_create(user=practitioner, product=product)
+@pytest.fixture
+def assessment(make_user, checklist_version, product):
+    return services.assessment_create(user=make_user("practitioner", username="pia"),
+                                      product=product)
+
+
+@pytest.fixture
+def page(new_page, assessment, vendor):
+    """The vendor's page of domain 6 (6.2: one row per study)."""
     contact = VendorContact.objects.create(vendor=vendor, name="Vera Quality",
                                            email="vera@aurora.example", is_primary=True)
-    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+    token = portal_services.invitation_send(user=assessment.created_by, assessment=assessment,
                                             contact=contact).token
     page = new_page()
     page.goto(f"/v/{token}/steps/6/")
+    return page
+
+
+def test_three_studies_are_saved_at_once(page, assessment, new_page):
     another = page.get_by_role("button", name="Another entry")
     page.select_option("[name=q6_2__r0__design]", "split_face")
     page.fill("[name=q6_2__r0__n]", "25")
@@ -56,18 +65,9 @@ def test_three_studies_are_saved_at_once(new_page, make_user, checklist_version,
     assert not clinic.get_by_role("button", name="Another study").is_visible()
 
 
-def test_no_row_is_offered_beyond_what_a_save_keeps(new_page, make_user, checklist_version,
-                                                   vendor, product):
+def test_no_row_is_offered_beyond_what_a_save_keeps(page):
     """The button stops at the page's data-row-max (REPEAT_ROWS_MAX, lowered here so that
     the test clicks a few times, not a hundred): a row past it would be refused."""
-    practitioner = make_user("practitioner", username="pia")
-    assessment = services.assessment_create(user=practitioner, product=product)
-    contact = VendorContact.objects.create(vendor=vendor, name="Vera Quality",
-                                           email="vera@aurora.example", is_primary=True)
-    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
-                                            contact=contact).token
-    page = new_page()
-    page.goto(f"/v/{token}/steps/6/")
     rows = page.locator("#q6_2 .repeat-rows")
     assert rows.get_attribute("data-row-max") == "100"
     rows.evaluate("element => { element.dataset.rowMax = '3'; }")
