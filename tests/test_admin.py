@@ -212,6 +212,11 @@ def test_the_vendor_and_product_lists_search_names_case_folded(admin_client, row
         "term": "ÄRZTE", "app_label": "vetting", "model_name": "product",
         "field_name": "vendor"})
     assert [r["text"] for r in response.json()["results"]] == ["Ärzte Labor GmbH"]
+    contact = VendorContact.objects.create(vendor=vendor, name="Eva Lind", email="eva@a.example")
+    VendorContact.objects.create(vendor=rows.vendor(), name="Other", email="o@b.example")
+    for q in ["ärzte", "EVA", "eva@a."]:
+        found = admin_client.get(url("vendorcontact", "changelist"), {"q": q}).context["cl"]
+        assert list(found.result_list) == [contact], q
 
 
 def test_the_vendor_list_counts_products(admin_client, rows):

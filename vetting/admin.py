@@ -185,13 +185,21 @@ class VendorContactAdmin(RegisterAdmin):
     list_display = ["name", "email", "vendor", "role", "is_primary"]
     list_select_related = ["vendor"]
     list_filter = ["is_primary"]
-    search_fields = ["name", "email", "vendor__name"]
+    search_fields = ["name", "email"]  # and the vendor's name, below
     autocomplete_fields = ["vendor"]
     readonly_fields = ["created_at"]
     service_fields = registry.CONTACT_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "vendor"] if obj else self.readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """A contact's name or e-mail, or its vendor's name as the registers search it
+        (case folded: "ärzte" finds the contacts of "Ärzte GmbH")."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= queryset.filter(vendor__search_name__contains=folded(search_term))
+        return found, duplicates
 
     def service_save(self, user, obj, values, change):
         if change:
