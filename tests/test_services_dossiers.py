@@ -73,10 +73,13 @@ def test_an_exported_dossier_evaluates_as_the_app_does(checklist_version, practi
 def test_imported_answers_drive_the_stored_recommendation(checklist_version, practitioner):
     dossier = example("bad-product")
     assessment = assessment_for(dossier, practitioner)
+    prefilled = dict(assessment.answers.values_list("question_id", "value"))  # 0.1, 0.2
     services.assessment_import(user=practitioner, assessment=assessment, data=dossier)
     assessment.refresh_from_db()
     assert assessment.recommendation == "do_not_approve"
-    assert set(assessment.answers.values_list("source", flat=True)) == {"import"}
+    sources = dict(assessment.answers.values_list("question_id", "source"))
+    assert {qid for qid, source in sources.items() if source != "import"} == {
+        qid for qid, value in prefilled.items() if dossier["answers"].get(qid) == value}
 
 
 def test_listed_documents_count_only_once_the_clinic_holds_the_file(checklist_version,
@@ -98,7 +101,35 @@ def test_import_records_the_user_source_and_an_audit_entry(assessment, practitio
     assert (answer.source, answer.answered_by) == ("import", practitioner)
     assert result.answers == 1
     entry = AuditEntry.objects.filter(event="import").get()
-    assert entry.actor_user == practitioner and "1 answers" in entry.summary
+    assert entry.actor_user == practitioner and "1 answers written" in entry.summary
+
+
+def test_an_exported_dossier_imported_back_keeps_who_gave_each_answer(
+        assessment, practitioner, reviewer, pdf_upload):
+    """Re-importing an export with one answer changed writes that one; the others keep
+    their source, who answered and the document they were entered from (they were all
+    rewritten as "import", their documents dropped)."""
+    document = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                        upload=pdf_upload(), user=practitioner)
+    services.answer_set(assessment=assessment, question_id="4.1", user=practitioner,
+                        value={"coa_lot": "L-7"}, source_document=document)
+    services.answer_set(assessment=assessment, question_id="5.1", user=practitioner,
+                        value={"route": "intact_skin"})
+    before = {a.question_id: (a.source, a.answered_by_id, a.source_document_id, a.answered_at)
+              for a in assessment.answers.all()}
+    dossier = services.assessment_export(user=practitioner, assessment=assessment)
+    dossier["answers"]["5.1"] = {"route": "injection"}
+    last = AuditEntry.objects.order_by("-seq").first().seq
+    result = services.assessment_import(user=reviewer, assessment=assessment, data=dossier)
+    after = {a.question_id: (a.source, a.answered_by_id, a.source_document_id, a.answered_at)
+             for a in assessment.answers.all()}
+    assert (result.answers, result.unchanged) == (1, len(before) - 1)
+    assert after.pop("5.1")[:2] == ("import", reviewer.pk)
+    before.pop("5.1")
+    assert after == before
+    assert after["4.1"][2] == document.pk
+    written = AuditEntry.objects.filter(seq__gt=last, object_type="Answer")
+    assert [e.summary for e in written] == ["Question 5.1 changed"]
 
 
 def test_evidence_is_matched_by_hash_or_listed_as_expected(assessment, practitioner, pdf_upload):

@@ -15,7 +15,7 @@ from vetting.permissions import STAFF_ROLES
 from .answers import set_answer_locked, writer_check
 from .common import lock_assessment, require_role
 from .errors import InvalidInput
-from .evaluation import assessment_refresh, stored_answers
+from .evaluation import assessment_refresh, normalize_answer, stored_answers
 
 
 def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
@@ -55,13 +55,16 @@ def assessment_export(*, user, assessment: Assessment) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ImportResult:
-    answers: int
+    answers: int  # written: new or changed
     matched_documents: int
     expected_documents: list[dict]
+    unchanged: int = 0  # the same as stored: who gave them, and from what, still stand
 
 
 def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResult:
-    """Record a dossier's answers (source "import"); nothing is written if any part is bad."""
+    """Record a dossier's answers (source "import"); nothing is written if any part is bad.
+    An answer the dossier gives as it is stored is left alone: it keeps who gave it and the
+    document it was entered from (an exported dossier imported back changes nothing)."""
     require_role(user, STAFF_ROLES, "import a dossier")
     checklist = assessment.checklist
     try:
@@ -72,8 +75,12 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
     with transaction.atomic():
         assessment = lock_assessment(assessment)
         actor = writer_check(assessment, user, None, "import a dossier")
-        for qid, value in exported["answers"].items():
-            set_answer_locked(assessment, qid, value, actor=actor, source=AnswerSource.IMPORT)
+        stored = dict(assessment.answers.values_list("question_id", "value"))
+        written = [qid for qid, value in exported["answers"].items()
+                   if stored.get(qid) != normalize_answer(checklist, qid, value)]
+        for qid in written:
+            set_answer_locked(assessment, qid, exported["answers"][qid], actor=actor,
+                              source=AnswerSource.IMPORT)
         matched, expected = _import_evidence(assessment, exported["evidence"])
         held_now, still_expected = _import_evidence(assessment,
                                                     exported.get("expected_evidence", {}))
@@ -81,11 +88,13 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
         assessment_refresh(assessment=assessment)
         audit_record(actor=Actor.for_user(user), event=AuditEvent.IMPORT,
                      assessment=assessment, obj=assessment,
-                     summary=f"Dossier imported: {len(exported['answers'])} answers, "
+                     summary=f"Dossier imported: {len(written)} answers written "
+                             f"({len(exported['answers']) - len(written)} as stored), "
                              f"{len(matched)} documents matched, {len(expected)} expected",
-                     after={"answers": sorted(exported["answers"]), "matched": matched,
+                     after={"answers": sorted(written), "matched": matched,
                             "expected": expected})
-    return ImportResult(len(exported["answers"]), len(matched), expected)
+    return ImportResult(len(written), len(matched), expected,
+                        unchanged=len(exported["answers"]) - len(written))
 
 
 def _only(checklist):

@@ -349,9 +349,11 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("file", exc.message)
             else:
                 matched, expected = result.matched_documents, len(result.expected_documents)
+                same = (f" ({result.unchanged} more as already recorded: kept as they "
+                        "were, with who gave them)") if result.unchanged else ""
                 messages.success(request, f"Imported {result.answers} "
-                                          f"answer{pluralize(result.answers)}; {matched} "
-                                          f"document{pluralize(matched)} matched, "
+                                          f"answer{pluralize(result.answers)}{same}; "
+                                          f"{matched} document{pluralize(matched)} matched, "
                                           f"{expected} expected.")
                 return redirect("assessment_detail", pk)
     return render(request, "vetting/assessments/import.html",
