@@ -1,6 +1,7 @@
 """Rules of static/css/app.css that decide what a user can see, checked in chromium."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,3 +57,32 @@ def test_a_long_unbroken_heading_wraps_instead_of_widening_the_page(page):
       BiotechnologiesInternationalHoldings</h1></div></main>""".replace("\n      Bio", "Bio"))
     assert page.eval_on_selector("#name", "e => e.getBoundingClientRect().width") <= 300
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_score_chart_shows_every_bar_and_percentage_whole_on_a_phone(page):
+    """At 375 px the chart scrolled sideways in a 317 px card, unmarked: every bar looked
+    full and no percentage showed. It scales now: every percentage is inside the card."""
+    from django.template.loader import render_to_string
+
+    from vetting.views.workspace import score_chart
+
+    def score(percent):
+        return SimpleNamespace(domain_id="3", title="Purification and characterization",
+                               percent=percent, applicable=7, complete=4)
+
+    evaluation = SimpleNamespace(scores=[score(57), score(100), score(None)],
+                                 reporting_completeness=score(57), clinical_evidence=score(20))
+    chart = render_to_string("vetting/assessments/_score_chart.html",
+                             {"chart": score_chart(evaluation)})
+    page.set_content(f"""<style>{APP_CSS}</style>
+      <div id="card" style="width: 317px">{chart}</div>""")
+    card = page.eval_on_selector("#card", "e => e.getBoundingClientRect().right")
+    rights = page.eval_on_selector_all(".score-chart text",
+                                       "els => els.map(e => e.getBoundingClientRect().right)")
+    assert rights and max(rights) <= card
+    texts = page.eval_on_selector_all(".score-chart text", "els => els.map(e => e.textContent)")
+    assert {"57%", "100%", "n/a", "20%"} <= set(texts)
+    heights = page.eval_on_selector_all(".score-chart text",
+                                        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert min(heights) >= 10  # readable: about 11 px text
+    assert "57%" in page.eval_on_selector(".score-chart desc", "e => e.textContent")

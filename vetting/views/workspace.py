@@ -214,11 +214,11 @@ def score_chart(evaluation: Evaluation) -> dict[str, Any]:
     entries = [(f"{s.domain_id}. {s.title}", s) for s in evaluation.scores] + summaries
     for index, (label, score) in enumerate(entries):
         percent = score.percent
-        rows.append({"label": label, "percent": percent, "y": 8 + index * 26,
-                     "width": round(2.9 * (percent or 0), 1), "summary": index >= len(
+        rows.append({"label": label, "percent": percent, "y": 4 + index * 32,
+                     "width": round(3 * (percent or 0), 1), "summary": index >= len(
                          evaluation.scores), "applicable": score.applicable,
                      "complete": score.complete})
-    return {"rows": rows, "height": 16 + len(rows) * 26}
+    return {"rows": rows, "height": 8 + len(rows) * 32}
 
 
 def merged_answers(assessment: Assessment, form: DomainForm) -> dict[str, Any]:
