@@ -242,19 +242,23 @@ def test_the_specification_is_prefilled_from_the_reference_lot(good):
     answers = dict(good.answers.values_list("question_id", "value"))
     particles, mode = answers["3.2"]["value"], answers["3.4"]["mode"]
     assert reference["particles"] == particles and reference["size_mode"] == mode
-    assert initial["particle_min"] == pytest.approx(particles * 0.5, rel=1e-3)
-    assert initial["particle_max"] == pytest.approx(particles * 1.5, rel=1e-3)
-    assert initial["size_mode_min"] == pytest.approx(mode * 0.75, rel=1e-3)
+    assert initial["particle_min"] == particles * 0.5
+    assert initial["particle_max"] == particles * 1.5
+    assert (initial["size_mode_min"], initial["size_mode_max"]) == (mode * 0.75, mode * 1.25)
     assert initial["endotoxin_limit"] == answers["4.3"]["limit"]
     assert initial["sterility_required"] is True
 
 
-@pytest.mark.parametrize("value, shown", [(1e10, "10000000000"), (2.25e10 * 1.5, "33800000000"),
-                                          (93.75, "93.8"), (0.375, "0.375"), (120.0, "120")])
-def test_a_prefilled_specification_value_reads_as_a_number(value, shown):
-    from vetting.services.review import _round
+@pytest.mark.parametrize(("value", "factor", "shown"), [
+    (1e10, "1", "10000000000"), (2.25e10, "1.5", "33750000000"), (115, "0.75", "86.25"),
+    (115, "1.25", "143.75"), (110.3, "0.75", "82.725"), (0.5, "0.75", "0.375"),
+    (96.0, "1.25", "120")])
+def test_a_prefilled_specification_value_is_the_stated_share_exactly(value, factor, shown):
+    """The page says +/- 25 % (+/- 50 %): the values are that, not rounded to three digits
+    (115 nm gave 86.2 to 144), and read as numbers in the form."""
+    from vetting.services.review import _times
 
-    assert str(_round(value)) == shown
+    assert str(_times(value, factor)) == shown
 
 
 def test_comments_are_refused_once_decided(good, reviewer):

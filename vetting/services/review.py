@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -274,21 +275,22 @@ def reference_lot_spec(assessment: Assessment) -> tuple[dict[str, Any], dict[str
     if limit is not None:
         initial["endotoxin_limit"] = limit
     if particles:
-        initial["particle_min"], initial["particle_max"] = (_round(particles * 0.5),
-                                                            _round(particles * 1.5))
+        initial["particle_min"], initial["particle_max"] = (_times(particles, "0.5"),
+                                                            _times(particles, "1.5"))
     if mode:
-        initial["size_mode_min"], initial["size_mode_max"] = (_round(mode * 0.75),
-                                                              _round(mode * 1.25))
+        initial["size_mode_min"], initial["size_mode_max"] = (_times(mode, "0.75"),
+                                                              _times(mode, "1.25"))
     reference = {"particles": particles, "size_mode": mode, "endotoxin_limit": limit,
                  "sterility": sterility}
     return initial, reference
 
 
-def _round(value: float) -> int | float:
-    """A whole number as one ("10000000000", not "10000000000.0" in the form), else to
-    three significant digits: a starting point for the reviewer, not a measurement."""
-    value = float(f"{value:.3g}")
-    return int(value) if value.is_integer() else value
+def _times(value: float, factor: str) -> int | float:
+    """value x factor exactly, as the page states the range (115 nm +/- 25 %: 86.25 to
+    143.75, not 86.2 to 144, which the reviewer could sign unnoticed); a whole number as one
+    ("10000000000", not "10000000000.0" in the form)."""
+    product = Decimal(repr(value)) * Decimal(factor)
+    return int(product) if product == product.to_integral_value() else float(product)
 
 
 def decisions_unlike_their_signatures() -> list[str]:
