@@ -283,6 +283,19 @@ def test_preview_returns_applicability_and_the_panel_without_saving(client_for, 
         f"/assessments/{assessment.pk}/steps/9/preview/").status_code == 404
 
 
+def test_the_live_findings_are_announced_from_a_region_the_preview_does_not_replace(
+        client_for, practitioner, assessment):
+    """The step's script puts the preview's panel inside #findings-panel: that wrapper is
+    the live region, and the panel holds none of its own (one swapped out with its
+    content is not read out by screen readers)."""
+    client = client_for(practitioner)
+    page = client.get(f"/assessments/{assessment.pk}/steps/5/").content.decode()
+    assert '<div class="sticky-lg-top pt-lg-2" id="findings-panel" aria-live="polite">' in page
+    panel = client.post(f"/assessments/{assessment.pk}/steps/5/preview/",
+                        {"q5_1__route": "injection"}).json()["panel"]
+    assert "Findings" in panel and "aria-live" not in panel
+
+
 def test_step_query_count_does_not_grow_with_answers_and_documents(client_for, practitioner,
                                                                    assessment, pdf_upload):
     client = client_for(practitioner)
