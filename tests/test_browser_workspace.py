@@ -102,7 +102,8 @@ def test_practitioner_registers_assesses_uploads_and_exports(new_page, make_user
     # Choosing a plant source makes the donor questions inapplicable, live.
     assert "is-na" not in page.locator("#q1_4").get_attribute("class")
     page.select_option("#id_q1_1__source", "plant")
-    page.select_option("#id_q1_1__document", label="donor-eligibility.pdf (donor_eligibility)")
+    page.select_option("#id_q1_1__document",
+                       label="donor-eligibility.pdf (donor eligibility summary)")
     page.wait_for_function("document.querySelector('#q1_4').classList.contains('is-na')")
     settled(page)
     shot(page, "workspace-06-applicability")

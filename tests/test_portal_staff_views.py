@@ -183,6 +183,11 @@ def test_the_assessment_page_shows_the_invitation_card(client_for, practitioner,
     assert 'id="vendor-invitation"' in body
     assert "Vera Quality &lt;vera@aurora.example&gt;" in body
     assert ">Sent</span>" in body
+    assert f" by {practitioner.username}</dd>" in body  # no full name: the user name
+    practitioner.first_name, practitioner.last_name = "Pia", "Lind"
+    practitioner.save()
+    body = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert " by Pia Lind</dd>" in body  # as every other page names a person
     assert f"/invitations/{invitation.pk}/revoke/" in body
     assert f"/invitations/{invitation.pk}/reissue/" in body
 
@@ -228,8 +233,9 @@ def test_submission_2_shows_what_changed(client_for, make_user, two_submissions,
     assert "expiry date: 2027-06-30" in body
     added = re.search(r'<li class="doc-added">.*?</li>', body, re.S).group()
     removed = re.search(r'<li class="doc-removed">.*?</li>', body, re.S).group()
-    assert "coa-new.pdf (coa, " in added and ", for 4.1)" in added
-    assert "coa-old.pdf (coa, for 4.1)" in removed
+    # Kinds as the checklist names them, not its keys ("coa").
+    assert "coa-new.pdf (certificate of analysis, " in added and ", for 4.1)" in added
+    assert "coa-old.pdf (certificate of analysis, for 4.1)" in removed
 
 
 def test_submission_1_lists_its_answers_and_documents(client_for, practitioner,

@@ -135,8 +135,10 @@ class DomainForm(forms.Form):
             self.questions = [q for q in self.questions if q.by == only_by]
         self.stored = stored
         self.rows: dict[str, int] = {}
+        kinds = {f.kind: f.label for q in checklist.questions for f in q.documents}
         document_choices = [("", "— choose the vendor document —"),
-                            *((str(d.pk), f"{d.original_name} ({d.kind})") for d in documents)]
+                            *((str(d.pk), f"{d.original_name} ({kinds.get(d.kind, d.kind)})")
+                              for d in documents)]
         for question in self.questions:
             self._add_question(question, document_choices)
             # Disabled fields keep their stored value whatever is posted: read-only

@@ -97,7 +97,8 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
                for qid, value in sorted(submission.answers.items(),
                                         key=lambda item: _order(checklist, item[0]))]
     context = {
-        "assessment": assessment, "submission": submission, "previous": previous,
+        "assessment": assessment, "checklist": checklist, "submission": submission,
+        "previous": previous,
         "changes": portal_services.submission_changes(checklist, previous, submission),
         "answers": answers, "count": assessment.submissions.count(),
     }
