@@ -115,9 +115,23 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
 def test_production_defaults_pass_check_deploy(tmp_path):
     check = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     result = run_python(tmp_path, args=check, DEBUG="0", SECRET_KEY=LONG_KEY,
-                        ALLOWED_HOSTS="example.org")
+                        ALLOWED_HOSTS="example.org", SITE_URL="https://example.org")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(("site_url", "warning"), [
+    (None, "vetting.W001"), ("http://localhost:8000", "vetting.W001"),
+    ("http://vetting.clinic.example", "vetting.W002")])
+def test_check_deploy_warns_of_a_site_url_the_outside_cannot_use(tmp_path, site_url, warning):
+    """Left at its default, SITE_URL printed http://127.0.0.1:8000/verify/ into every signed
+    report, and nothing said so."""
+    check = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    extra = {"SITE_URL": site_url} if site_url else {}
+    result = run_python(tmp_path, args=check, DEBUG="0", SECRET_KEY=LONG_KEY,
+                        ALLOWED_HOSTS="example.org", **extra)
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
 
 
 def test_production_security_settings_can_be_overridden(tmp_path):

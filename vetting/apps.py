@@ -8,6 +8,7 @@ class VettingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from vetting import checks  # noqa: F401  (registers the system checks)
         from vetting.permissions import grant_admin_role_permissions
 
         # Model permissions exist only after every app has migrated, so the
