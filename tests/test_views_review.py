@@ -312,6 +312,25 @@ def test_reviewer_suspends_an_approval(client_for, reviewer, good):
     assert good.state == "suspended" and good.closing_reason == "Recall of lot 7"
 
 
+def test_a_suspended_approval_no_longer_reads_as_standing_on_the_summary(client_for, reviewer,
+                                                                          good):
+    """After a suspension the summary said "Approved ... valid until ..." under an unlabelled
+    grey note: it says now that the approval no longer stands, since when and why."""
+    services.assessment_decide(user=reviewer, assessment=good, outcome="approved",
+                               password=PASSWORD,
+                               valid_until=services.clinic_today() + timedelta(days=30))
+    client = client_for(reviewer)
+    page = client.get(f"/assessments/{good.pk}/").content.decode()
+    assert "valid until" in page and "no longer stands" not in page
+    client.post(f"/review/{good.pk}/suspension/", {"reason": "Recall of lot 7"})
+    page = client.get(f"/assessments/{good.pk}/").content.decode()
+    today = services.clinic_today().isoformat()
+    assert (f"<strong>Suspended on {today}: the approval below no longer stands.</strong> "
+            "Reason: Recall of lot 7<span") in page
+    assert "no longer stands; it was: <strong>Approved</strong>" in page
+    assert "valid until" not in page
+
+
 def test_suspending_what_is_not_approved_is_refused(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/suspension/", {"reason": "x"})
