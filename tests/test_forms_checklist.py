@@ -96,3 +96,20 @@ def test_rows_added_on_the_page_are_read_up_to_the_limit(checklist_version):
     assert again.is_valid(), again.errors
     assert again.question_value(q62) == many
     assert again.bound_fields(q62)["row_max"] == REPEAT_ROWS_MAX + 21
+
+
+def test_a_field_with_an_error_is_marked_invalid_and_a_filled_new_row_keeps_a_blank_after(
+        checklist_version):
+    """Shown again after a refused save: the field is marked is-invalid (a red border, not
+    only the message below it) and described by its message; the study typed into the
+    blank row keeps its place, and a new blank row follows (it was relabelled "Add a
+    study" and no row followed)."""
+    step = DomainForm({"q6_2__r0__design": "rct", "q6_2__r0__n": "abc"},
+                      checklist=checklist_version.checklist, domain_id="6", stored={},
+                      documents=[DOCUMENT])
+    assert not step.is_valid()
+    html = str(step["q6_2__r0__n"])
+    assert 'class="form-control is-invalid"' in html and 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_q6_2__r0__n_error"' in html
+    assert "is-invalid" not in str(step["q6_2__r0__design"])
+    assert step.rows["6.2"] == 2

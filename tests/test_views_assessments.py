@@ -1101,3 +1101,17 @@ def test_a_study_past_the_row_limit_refuses_the_save_with_its_reason(client_for,
     assert response.status_code == 200
     assert f"At most {REPEAT_ROWS_MAX} rows can be saved here" in response.content.decode()
     assert state(assessment) == before
+
+
+def test_a_choice_group_with_an_error_is_described_by_its_message(client_for, practitioner,
+                                                                  assessment):
+    """A radio group's fieldset names its error message (aria-describedby): Django marks
+    each radio aria-invalid, and a screen reader heard "invalid" without the reason."""
+    before = state(assessment)
+    page = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_2__called_exosome": "maybe"}).content.decode()
+    error_id = "id_q1_2__called_exosome_error"
+    fieldset = re.search(r'<fieldset class="is-invalid" aria-describedby="([^"]+)">', page)
+    assert fieldset and error_id in fieldset[1].split()
+    assert f'<div id="{error_id}"><div class="invalid-feedback d-block">Select a valid' in page
+    assert state(assessment) == before

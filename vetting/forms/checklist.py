@@ -115,8 +115,27 @@ def initial_value(field: Field, value: Any) -> Any:
     return value
 
 
+class MarkedBoundField(forms.BoundField):
+    """A field with an error is marked is-invalid (Bootstrap's red border and icon) besides
+    Django's aria-invalid: the message alone, below it, was easy to miss."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        widget = widget or self.field.widget
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors and not widget.is_hidden:
+            # The widget's own classes (form-control, ...) and this one: an attrs "class"
+            # replaces the widget's. crispy-forms (the portal) may have added it already.
+            classes = attrs.get("class", widget.attrs.get("class", "")).split()
+            if "is-invalid" not in classes:
+                classes.append("is-invalid")
+            attrs["class"] = " ".join(classes)
+        return attrs
+
+
 class DomainForm(forms.Form):
     """The answer fields of one domain's questions."""
+
+    bound_field_class = MarkedBoundField
 
     def __init__(self, *args, checklist: Checklist, domain_id: str, stored: dict,
                  documents: list, editable: bool = True, only_by: str | None = None,
@@ -178,8 +197,11 @@ class DomainForm(forms.Form):
         if question.repeatable:
             rows = list(value or [])
             # One blank row to add another; with JavaScript the page may add more blank rows
-            # before a save (several studies at once), each posted with its index.
-            self.rows[question.id] = max(len(rows) + 1, self._posted_rows(question))
+            # before a save (several studies at once), each posted with its index. Shown
+            # again (a save refused), the rows filled in and a blank one after them.
+            filled = max(self._posted_indexes(question, filled=True), default=-1) + 1
+            self.rows[question.id] = max(len(rows) + 1, self._posted_rows(question),
+                                         min(filled + 1, max(REPEAT_ROWS_MAX, len(rows) + 1)))
             for row in range(self.rows[question.id]):
                 current = rows[row] if row < len(rows) else {}
                 for field in self._answer_fields(question):
