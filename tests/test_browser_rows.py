@@ -77,3 +77,14 @@ def test_no_row_is_offered_beyond_what_a_save_keeps(page):
     another.click()
     assert page.locator("#q6_2 .repeat-row").count() == 3
     assert not another.is_visible()
+
+
+def test_a_refused_save_takes_the_user_to_the_first_problem(page):
+    """The page comes back at its top after a refused save: the first field in error gets
+    the focus (and is scrolled to), so typing starts where the correction is needed."""
+    page.fill("[name=q6_1__studies]", "two")
+    page.locator("button[name=save]:not(.visually-hidden)").first.click()
+    page.wait_for_selector("[name=q6_1__studies][aria-invalid=true]")
+    assert page.evaluate("document.activeElement.name") == "q6_1__studies"
+    assert page.evaluate("""(() => { const box = document.activeElement.getBoundingClientRect();
+                              return box.top >= 0 && box.bottom <= window.innerHeight; })()""")

@@ -369,6 +369,30 @@ def test_upload_on_a_step_saves_the_answers_typed_before_it(client_for, practiti
         ["5.3"], "ind_letter", "IND letter.pdf")
 
 
+def test_a_refused_file_is_said_at_its_question_and_the_answers_are_saved(
+        client_for, practitioner, assessment):
+    """The answers are saved; the refusal shows at the question the file was for (after a
+    redirect to it, it showed only at the top of the page, out of sight). The page shown
+    is the step as now stored: saving it again is not taken for someone else's change."""
+    client = client_for(practitioner)
+    response = step_post(client, assessment, {
+        "q5_1__route": "intact_skin", "upload": "q5_3",
+        "file-q5_3-ind_letter": ind_letter(b"just some notes", "notes.pdf")})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Saved." in page
+    assert assessment.answers.get(question_id="5.1").value == {"route": "intact_skin"}
+    card = page[page.index('id="q5_3"'):page.index('id="q5_4"')]
+    assert ('<div class="alert alert-danger py-2 small" role="alert">notes.pdf was not '
+            'stored:') in card
+    assert not assessment.documents.exists()
+    loaded = dict(re.findall(r'name="(q5_\d--loaded)" value="([^"]*)"', page))
+    assert loaded["q5_1--loaded"]  # the fingerprint of the answer as saved
+    again = step_post(client, assessment, {**loaded, "q5_1__route": "injection"}, follow=True)
+    assert "changed since you opened" not in again.content.decode()
+    assert assessment.answers.get(question_id="5.1").value == {"route": "injection"}
+
+
 def test_save_stores_a_chosen_file_with_the_answers(client_for, practitioner, assessment):
     response = step_post(client_for(practitioner), assessment, {
         "q5_1__route": "intact_skin", "save_next": "", "file-q5_3-ind_letter": ind_letter()})

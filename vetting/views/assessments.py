@@ -97,8 +97,8 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
     documents = workspace.current_documents(assessment)
     answers = workspace.step_answers(assessment)
 
-    def domain_form(documents) -> DomainForm:
-        return DomainForm(request.POST if request.method == "POST" else None,
+    def domain_form(documents, *, posted: bool = request.method == "POST") -> DomainForm:
+        return DomainForm(request.POST if posted else None,
                           checklist=checklist, domain_id=domain_id,
                           stored={a.question_id: a.value for a in answers},
                           documents=documents, editable=assessment.is_editable,
@@ -144,9 +144,19 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                                     "the messages below.")
         # A chosen file is stored whether or not the answers could be saved: a vendor's
         # answer is entered from its document, which has to be uploaded first.
-        anchor = _store_chosen_files(request, assessment, form, documents)
+        anchor, refused = _store_chosen_files(request, assessment, form, documents)
         if form.is_valid() and not errors:
-            return _after_save(request, assessment, domain_id, anchor)
+            if not refused:
+                return _after_save(request, assessment, domain_id, anchor)
+            # Saved, but a file was refused: the step as now stored, with the refusal at
+            # its question (after a redirect it showed only at the top, out of sight).
+            answers = workspace.step_answers(assessment)
+            documents = workspace.current_documents(assessment)
+            context = workspace.step_context(assessment, domain_id,
+                                             domain_form(documents, posted=False), documents,
+                                             refused, answers)
+            return render(request, "vetting/assessments/step.html", context)
+        errors = {**refused, **errors}
         if request.FILES:  # the answers, as typed, may now name the document just stored
             documents = workspace.current_documents(assessment)
             form = domain_form(documents)
@@ -201,14 +211,15 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
 
 
 def _store_chosen_files(request, assessment: Assessment, form: DomainForm,
-                        documents) -> str | None:
+                        documents) -> tuple[str | None, dict[str, str]]:
     """Store each file chosen on the step (inputs `file-<question>-<kind>`, and
     `replace-<document>` for a new version of one). Uploading is part of saving the step,
-    so nothing typed before it is lost. Returns the question to come back to: the one whose
-    Upload button was pressed, or the last one a file was chosen for."""
+    so nothing typed before it is lost. Returns the question to come back to (the one whose
+    Upload button was pressed, or the last one a file was chosen for) and, by question ID,
+    why a file chosen for it was refused."""
     questions = {prefix(q): q for q in form.questions}
     current = {str(d.pk): d for d in documents}
-    anchor, chosen = None, set()
+    anchor, chosen, refused = None, set(), {}
     for name, uploads in request.FILES.lists():
         target = _file_target(name, questions, current)
         for upload in uploads:
@@ -217,14 +228,17 @@ def _store_chosen_files(request, assessment: Assessment, form: DomainForm,
                                         f"{_why_no_target(assessment, name, questions, chosen)}")
                 continue
             question, kind, replaces = target
-            _upload_document(request, assessment, question.id, kind, upload, replaces)
+            if problem := _upload_document(request, assessment, question.id, kind, upload,
+                                           replaces):
+                refused[question.id] = " ".join(filter(None, [refused.get(question.id),
+                                                              problem]))
             anchor = prefix(question)
             chosen.add(anchor)
     pressed = request.POST.get("upload")
     if pressed in questions and pressed not in chosen:
         messages.warning(request, f"No file was chosen for question {questions[pressed].id}: "
                                   "choose one, then press Upload.")
-    return pressed if pressed in questions else anchor
+    return (pressed if pressed in questions else anchor), refused
 
 
 def _why_no_target(assessment: Assessment, name: str, questions: dict, chosen: set) -> str:
@@ -256,16 +270,19 @@ def _file_target(name: str, questions: dict, current: dict):
 
 
 def _upload_document(request, assessment: Assessment, question_id: str, kind: str, upload,
-                     replaces=None) -> None:
+                     replaces=None) -> str | None:
+    """Store one file; None, or why it was refused (also said at the top of the page)."""
     try:
         document = services.evidence_upload(assessment=assessment, question_id=question_id,
                                             kind=kind, upload=upload, user=request.user,
                                             replaces=replaces)
     except ServiceError as exc:
-        messages.error(request, f"{upload.name} was not stored: {exc.message}")
-    else:
-        messages.success(request, f"{document.original_name} uploaded "
-                                  f"(SHA-256 {document.sha256[:12]}…).")
+        problem = f"{upload.name} was not stored: {exc.message}"
+        messages.error(request, problem)
+        return problem
+    messages.success(request, f"{document.original_name} uploaded "
+                              f"(SHA-256 {document.sha256[:12]}…).")
+    return None
 
 
 def _after_save(request, assessment: Assessment, domain_id: str,
