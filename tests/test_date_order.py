@@ -60,8 +60,8 @@ def test_dates_left_as_shown_while_someone_else_corrected_them_do_not_block_the_
     the other answers goes on; changed here, they are judged."""
     shown = {"manufacture_date": "2026-05-01", "expiry_date": "2026-04-30"}
     q42 = checklist_version.checklist.question("4.2")
-    loaded = DomainForm(None, checklist=checklist_version.checklist, domain_id="4", stored={},
-                  documents=[DOCUMENT]).fingerprint(q42, shown)
+    loaded = DomainForm(None, checklist=checklist_version.checklist, domain_id="4",
+                        stored={}, documents=[DOCUMENT]).fingerprint(q42, shown)
     now = {"4.2": {"manufacture_date": "2026-05-01", "expiry_date": "2027-05-01"}}
     posted = {"q4_2__manufacture_date": "2026-05-01", "q4_2__expiry_date": "2026-04-30",
               "q4_2--loaded": loaded, "q4_1__coa_lot": "L-1"}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -109,6 +110,47 @@ def date_order_problems(question: Question, row: Mapping[str, Any]) -> list[tupl
                 problems.append((later, f"The {field.label} ({value.isoformat()}) is before "
                                         f"the {earlier.label} ({before.isoformat()})."))
     return problems
+
+
+# Numbers that by their names are not below others in one answer (or row), in every version:
+# a size distribution's D90 is not below its median or D10, nor the median below the D10.
+NUMBER_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"d90": ("d10", "median"), "median": ("d10",)})
+# Choices of a "several of" field that stand alone: "none" (or "unknown") with a method ticked
+# beside it says two things at once, and a rule on "none" would flag a product that has one.
+STANDALONE_CHOICES = frozenset({"none", "none_reported", "unknown"})
+
+
+def answer_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field name, message) for what one answer or row (typed: dates as dates, numbers as
+    numbers, a "several of" field as a list) says against itself: dates out of order
+    (DATE_ORDER), numbers out of order (NUMBER_ORDER), a standalone choice with others."""
+    problems = date_order_problems(question, row)
+    for upper, lower_names in NUMBER_ORDER.items():
+        field, value = question.field_map.get(upper), row.get(upper)
+        if field is None or field.type != "number" or not _is_number(value):
+            continue
+        for name in lower_names:
+            lower, below = question.field_map.get(name), row.get(name)
+            if lower is not None and lower.type == "number" and _is_number(below) and (
+                    value < below):
+                unit = f" {field.unit}" if field.unit else ""
+                problems.append((upper, f"The {field.label} ({value:g}{unit}) is below the "
+                                        f"{lower.label} ({below:g}{unit})."))
+    for field in question.fields:
+        chosen = row.get(field.name)
+        if field.type != "multi" or not isinstance(chosen, list | tuple) or len(chosen) < 2:
+            continue
+        alone = next((c for c in chosen if c in STANDALONE_CHOICES), None)
+        if alone is not None:
+            problems.append((field.name, f'"{field.choices.get(alone, alone)}" cannot be '
+                                         f"ticked with other {field.label}: tick it alone, or "
+                                         "only the others."))
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

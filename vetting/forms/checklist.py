@@ -20,7 +20,7 @@ from typing import Any
 
 from django import forms
 
-from vetting.checklist import Checklist, Field, Question, date_order_problems
+from vetting.checklist import Checklist, Field, Question, answer_problems
 from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
 
 from .widgets import NumberText
@@ -347,10 +347,11 @@ class DomainForm(forms.Form):
         return changed
 
     def clean(self) -> dict:
-        """Dates out of order within a changed answer (an expiry date before its issue
-        date) are marked at the later date: the service would refuse the save for the same
-        reason. An answer left as stored, or as the page showed it while someone else
-        changed it meanwhile (theirs stands), is not judged here."""
+        """What a changed answer says against itself (dates out of order, a D90 below the
+        D10, "none" ticked with others: vetting.checklist.answer_problems) is marked at its
+        field: the service would refuse the save for the same reason. An answer left as
+        stored, or as the page showed it while someone else changed it meanwhile (theirs
+        stands), is not judged here."""
         data = super().clean()
         for question in self.questions:
             read = self.rows.get(question.id, 0)  # the rows this form reads
@@ -361,14 +362,17 @@ class DomainForm(forms.Form):
                 self.add_error(field_name(question, first, read - 1),
                                f"At most {read} rows can be saved here: remove those after "
                                f"the {read}th, or attach them as a document.")
-            names = {f.name for f in self._answer_fields(question) if f.type == "date"}
+            names = {f.name for f in self._answer_fields(question)
+                     if f.type in ("date", "number", "multi")}
             if not names or self._as_stored(question) or self._left_as_shown(question):
                 continue
             for row in range(self.rows[question.id]) if question.repeatable else [None]:
-                dates = {name: data.get(field_name(question, question.field_map[name], row))
+                typed = {name: data.get(field_name(question, question.field_map[name], row))
                          for name in names}
-                for name, problem in date_order_problems(question, dates):
-                    self.add_error(field_name(question, question.field_map[name], row), problem)
+                for name, problem in answer_problems(question, typed):
+                    name = field_name(question, question.field_map[name], row)
+                    if name not in self.errors:  # one message a field
+                        self.add_error(name, problem)
         return data
 
     def bound_fields(self, question: Question) -> dict:

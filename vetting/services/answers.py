@@ -28,7 +28,7 @@ from vetting.uploads import UploadInfo, inspect_upload
 
 from .common import lock_assessment, require_role, require_state
 from .errors import InvalidInput, InvalidState, NotAllowed
-from .evaluation import assessment_refresh, date_order_check, normalize_answer
+from .evaluation import assessment_refresh, consistency_check, normalize_answer
 
 STAFF_SOURCES = (
     AnswerSource.PRACTITIONER, AnswerSource.PRACTITIONER_FROM_VENDOR_DOCUMENT,
@@ -144,7 +144,7 @@ def set_answer_locked(assessment, question_id, value, *, actor, source=None,
     value = normalize_answer(assessment.checklist, question_id, value)
     answer = assessment.answers.filter(question_id=question_id).first()
     if source != AnswerSource.CARRIED_OVER and (answer is None or answer.value != value):
-        date_order_check(assessment.checklist, question_id, value)  # judged when written
+        consistency_check(assessment.checklist, question_id, value)  # judged when written
     source = _answer_source(assessment, question, actor, source, source_document,
                             stored=answer.value if answer else None, value=value,
                             stored_source=answer.source if answer else None)

@@ -14,7 +14,7 @@ from vetting.checklist import (
     Evaluation,
     Evidence,
     Severity,
-    date_order_problems,
+    answer_problems,
     dossier_to_dict,
     evaluate,
     parse_dossier,
@@ -44,16 +44,17 @@ def normalize_answer(checklist: Checklist, question_id: str, value: Any) -> Any:
     return exported or None  # {} or [] means nothing was answered
 
 
-def date_order_check(checklist: Checklist, question_id: str, value: Any) -> None:
-    """Refuse an answer (as normalize_answer returns it) with a date before one it follows
-    (an expiry date before the issue date: DATE_ORDER). Made where an answer is written
-    anew, not on answers stored before the check existed, nor when they are carried over."""
+def consistency_check(checklist: Checklist, question_id: str, value: Any) -> None:
+    """Refuse an answer (as normalize_answer returns it) that says something against itself:
+    a date before one it follows (an expiry date before the issue date), a D90 below the D10,
+    "none" ticked with a method (vetting.checklist.answer_problems). Made where an answer is
+    written anew, not on answers stored before the check existed, nor when carried over."""
     question = checklist.question(question_id)
     dates = {f.name for f in question.fields if f.type == "date"}
     for row in value if isinstance(value, list) else [value] if value else []:
-        typed = {name: date.fromisoformat(v) for name, v in row.items()
-                 if name in dates and isinstance(v, str)}
-        for _field, problem in date_order_problems(question, typed):
+        typed = {name: date.fromisoformat(v) if name in dates and isinstance(v, str) else v
+                 for name, v in row.items()}
+        for _field, problem in answer_problems(question, typed):
             raise InvalidInput(f"Question {question_id}: {problem}", field=question_id)
 
 
