@@ -197,6 +197,20 @@ def test_a_vendor_answer_needs_the_vendor_document(client_for, practitioner, ass
     assert answer.source_document == document
 
 
+def test_every_vendor_answer_without_its_document_is_marked_at_once(client_for, practitioner,
+                                                                     assessment, document):
+    """Two vendor answers typed without naming the document: both selects are marked (the
+    second was found only after fixing the first and saving again); nothing is written."""
+    before = state(assessment)
+    page = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_6__passage": "4"}).content.decode()
+    assert ("2 answers entered for the vendor name no vendor document (1.1, 1.6): choose, at "
+            "each, the document it was entered from.") in page
+    for name in ("q1_1__document", "q1_6__document"):
+        assert re.search(rf'<select name="{name}"[^>]*aria-invalid="true"', page), name
+    assert state(assessment) == before
+
+
 def test_a_vendor_answer_shows_the_document_it_was_entered_from(client_for, practitioner,
                                                                  assessment, document):
     client = client_for(practitioner)

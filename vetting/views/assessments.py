@@ -184,9 +184,16 @@ def _numbered(questions: list) -> str:
                        format_html_join(", ", "{}", ((link,) for link in links[:-1])), links[-1])
 
 
+class _NotSaved(Exception):
+    """Rolls the step's writes back after every answer has been tried."""
+
+
 def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> dict[str, str]:
-    """Write every changed answer of the step, all or nothing; return errors by question."""
+    """Write every changed answer of the step, all or nothing; return errors by question.
+    Each vendor answer that names no vendor document is marked at its select, all of them
+    at once (one at a time, a user fixed one, saved, and met the next)."""
     by_id = {str(d.pk): d for d in documents}
+    unnamed = {}
     try:
         with transaction.atomic():
             for question in form.changed_questions():
@@ -198,15 +205,26 @@ def _save_step(request, assessment: Assessment, form: DomainForm, documents) -> 
                                         value=form.question_value(question), user=request.user,
                                         source_document=document)
                 except ServiceError as exc:
+                    if exc.field == "source_document":
+                        unnamed[question.id] = exc
+                        continue
                     exc.question_id = question.id
                     raise
+            if unnamed:
+                raise _NotSaved
     except ServiceError as exc:
         messages.error(request, "The answers were not saved: " + exc.message)
-        qid = getattr(exc, "question_id", "")
-        if exc.field == "source_document" and qid:  # at its select, marked invalid
+        return {getattr(exc, "question_id", ""): exc.message}
+    except _NotSaved:
+        first = next(iter(unnamed.values()))
+        messages.error(request, "The answers were not saved: " + (
+            first.message if len(unnamed) == 1 else
+            f"{len(unnamed)} answers entered for the vendor name no vendor document "
+            f"({', '.join(unnamed)}): choose, at each, the document it was entered from."))
+        for qid, exc in unnamed.items():  # at its select, marked invalid
             form.add_error(f"{prefix(form.checklist.question(qid))}__document", exc.message)
-            return {qid: "Choose below the vendor document this answer was entered from."}
-        return {qid: exc.message}
+        return {qid: "Choose below the vendor document this answer was entered from."
+                for qid in unnamed}
     return {}
 
 
