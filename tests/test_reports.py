@@ -76,6 +76,26 @@ def test_the_running_header_prints_the_product_name_as_it_is(good, tmp_path):
     assert "u002D" not in text
 
 
+def test_chinese_japanese_and_korean_text_is_printed_not_boxes(good, tmp_path, caplog):
+    """A Korean vendor's product name printed as empty boxes (no font had the glyphs): the
+    report embeds a font that has them (fonts-wqy-microhei, a system package)."""
+    import logging
+
+    from vetting.models import Product
+
+    name = "Sérum Évora 엑소좀 앰플 外泌體"
+    Product.objects.filter(pk=good.product_id).update(name=name)
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = report_bytes(issued(good))
+    assert not [r for r in caplog.records if "notdef" in r.getMessage()]
+    assert name in pdf_text(pdf, tmp_path)
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "WenQuanYi-Micro-Hei" in fonts
+
+
 def test_a_long_unbroken_justification_or_answer_stays_on_the_page(checklist_version,
                                                                    practitioner, reviewer,
                                                                    tmp_path):
