@@ -33,3 +33,18 @@ def test_choice_checks_label_each_input_and_escape_the_labels():
         '<div class="form-check"><input type="radio" name="pick" value="b" id="id_pick_1" '
         'required checked><label class="form-check-label" for="id_pick_1">B &amp; C'
         '</label></div>')
+
+
+def test_answers_read_with_their_units_and_numbers_as_people_write_them():
+    """The submission page dropped units (endotoxin 0.1, size mode 110) and the report
+    printed "1e+10 particles/mL": both read as the lot pages do now."""
+    from vetting.checklist import get_checklist
+    from vetting.services.portal import answer_text
+    from vetting.templatetags.vetting_tags import answer_text as report_text
+
+    checklist = get_checklist("1")
+    particles, size = checklist.question("3.2"), checklist.question("3.4")
+    assert answer_text(size, {"mode": 110, "d10": 62.5}) == "size mode: 110 nm; D10: 62.5 nm"
+    assert "1 × 10^10 particles/mL" in answer_text(particles, {"value": 1e10})
+    assert "1 × 10^10 particles/mL" in report_text({"value": 1e10}, particles)
+    assert "e+" not in report_text({"value": 2.5e8}, particles)

@@ -31,6 +31,7 @@ from vetting.models import (
     VendorSubmission,
 )
 from vetting.permissions import STAFF_ROLES
+from vetting.templatetags.vetting_tags import field_text
 from vetting.uploads import inspect_upload
 
 from .answers import set_answer_locked, vendor_may_write
@@ -357,11 +358,9 @@ def answer_text(question, value) -> str:
     for name, raw in value.items():
         field = question.field_map.get(name)
         label = field.label if field else name
-        shown = raw
         if field is not None and field.type == "yn":
             shown = {"yes": "Yes", "no": "No", "unknown": "Unknown"}.get(raw, raw)
-        elif field is not None and field.choices:
-            items = raw if isinstance(raw, list) else [raw]
-            shown = ", ".join(str(field.choices.get(v, v)) for v in items)
+        else:  # choices by their labels, numbers with their units (as the report shows)
+            shown = field_text(field, raw) if field is not None else raw
         parts.append(f"{label}: {shown}")
     return "; ".join(parts)

@@ -6,6 +6,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from vetting.lots_rules import number
+
 register = template.Library()
 
 
@@ -44,13 +46,16 @@ def size(value) -> str:
     return filesizeformat(value)
 
 
-def _field_text(field, value) -> str:
+def field_text(field, value) -> str:
+    """One field's stored value as a person reads it: choices by their labels, numbers as
+    "1 × 10^10 particles/mL" (not "1e+10"), with the field's unit."""
     if isinstance(value, list):
         return ", ".join(str(field.allowed_values.get(v, v)) for v in value)
     if field.type in ("yn", "choice"):
         return str(field.allowed_values.get(value, value))
-    if field.unit:
-        return f"{value:g} {field.unit}" if isinstance(value, int | float) else f"{value}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = number(value)
+        return f"{shown} {field.unit}" if field.unit else shown
     return str(value)
 
 
@@ -58,7 +63,7 @@ def _row_text(question, row: dict) -> str:
     parts = []
     for field in question.fields:
         if field.name in row:
-            parts.append(f"{field.label}: {_field_text(field, row[field.name])}")
+            parts.append(f"{field.label}: {field_text(field, row[field.name])}")
     return "; ".join(parts)
 
 
