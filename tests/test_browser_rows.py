@@ -88,3 +88,15 @@ def test_a_refused_save_takes_the_user_to_the_first_problem(page):
     assert page.evaluate("document.activeElement.name") == "q6_1__studies"
     assert page.evaluate("""(() => { const box = document.activeElement.getBoundingClientRect();
                               return box.top >= 0 && box.bottom <= window.innerHeight; })()""")
+
+
+def test_save_comes_back_where_the_user_was(page):
+    """"Save" reloads the step (at its top, as a new page): the script scrolls back to where
+    the user pressed it. "Save and next" opens the next step at its top."""
+    page.fill("[name=q6_1__studies]", "2")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    before = page.evaluate("window.scrollY")
+    assert before > 200
+    page.locator("button[name=save]:not(.visually-hidden)").last.click()
+    page.wait_for_selector(".alert-success")
+    page.wait_for_function(f"Math.abs(window.scrollY - {before}) < 80")
