@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from tests.test_lots_services import approved
+from vetting import services
 from vetting.models import Assessment, AuditEntry, EvidenceDocument, VendorContact
 from vetting.services import InvalidState, NotAllowed, checklist_load_file
 from vetting.services.revetting import revetting_start
@@ -218,3 +219,19 @@ def test_a_section_saved_with_a_refused_upload_shows_its_answers_confirmed(decid
     assert "Choose a file, then press Upload." in page and "Saved." in page
     # ... and what was saved shows confirmed (other sections still count theirs).
     assert 'class="badge text-bg-warning">to confirm</span>' not in page
+
+
+def test_beside_re_vetting_the_plain_start_says_it_starts_empty(decided, reviewer,
+                                                                client_for, practitioner):
+    """A suspended product offered "Start re-vetting" and a plain "Start an assessment",
+    which skipped the pre-fill and the link to the old case unsaid."""
+    client = client_for(practitioner)
+    page = client.get(f"/products/{decided.product_id}/").content.decode()
+    assert "Start re-vetting" not in page and "Start an assessment</button>" in page
+    services.assessment_suspend(user=reviewer, assessment=decided, reason="Recall of lot 7")
+    page = client.get(f"/products/{decided.product_id}/").content.decode()
+    assert "Start re-vetting</button>" in page
+    assert "Start from scratch instead</button>" in page and 'id="from-scratch"' in page
+    client.post(f"/products/{decided.product_id}/revetting/")
+    page = client.get(f"/products/{decided.product_id}/").content.decode()
+    assert "Start another assessment</button>" in page and 'id="from-scratch"' not in page
