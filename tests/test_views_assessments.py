@@ -1153,3 +1153,15 @@ def test_a_choice_group_with_an_error_is_described_by_its_message(client_for, pr
     assert fieldset and error_id in fieldset[1].split()
     assert f'<div id="{error_id}"><div class="invalid-feedback d-block">Select a valid' in page
     assert state(assessment) == before
+
+
+def test_shortcuts_lead_past_long_pages_to_what_can_be_done(client_for, practitioner,
+                                                            assessment):
+    """The summary's "Skip to next steps" (62 tab stops before "Submit for review") and the
+    step's link down to its findings on a phone each name an element of the page."""
+    client = client_for(practitioner)
+    summary = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert 'href="#next-steps">Skip to next steps</a>' in summary
+    assert 'id="next-steps" tabindex="-1">Next steps</h2>' in summary
+    step = client.get(f"/assessments/{assessment.pk}/steps/1/").content.decode()
+    assert 'href="#findings-panel">Findings of this step' in step and 'id="findings-panel"' in step
