@@ -10,6 +10,7 @@ from tests.test_lots_services import approved
 from vetting import services
 from vetting.models import Assessment, AuditEntry, EvidenceDocument, VendorContact
 from vetting.services import InvalidState, NotAllowed, checklist_load_file
+from vetting.services.evaluation import carried_over_ids
 from vetting.services.revetting import revetting_start
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,17 @@ def test_beside_re_vetting_the_plain_start_says_it_starts_empty(decided, reviewe
     client.post(f"/products/{decided.product_id}/revetting/")
     page = client.get(f"/products/{decided.product_id}/").content.decode()
     assert "Start another assessment</button>" in page and 'id="from-scratch"' not in page
+
+
+def test_importing_a_dossier_confirms_the_carried_answers_it_gives(decided, practitioner):
+    """Import writes only answers that differ from what is stored, except those carried
+    over: giving them again confirms them, as saving them on a step does (left alone, a
+    re-vetting's import left dozens of answers unconfirmed and submit refused)."""
+    new = revetting_start(user=practitioner, product=decided.product)
+    carried = carried_over_ids(new)
+    assert carried
+    dossier = services.assessment_export(user=practitioner, assessment=new)
+    services.assessment_import(user=practitioner, assessment=new, data=dossier)
+    assert not carried_over_ids(new)
+    assert set(new.answers.filter(question_id__in=carried).values_list("source", flat=True)) == {
+        "import"}

@@ -64,7 +64,8 @@ class ImportResult:
 def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResult:
     """Record a dossier's answers (source "import"); nothing is written if any part is bad.
     An answer the dossier gives as it is stored is left alone: it keeps who gave it and the
-    document it was entered from (an exported dossier imported back changes nothing)."""
+    document it was entered from (an exported dossier imported back changes nothing); one
+    carried into a re-vetting is written, which confirms it."""
     require_role(user, STAFF_ROLES, "import a dossier")
     checklist = assessment.checklist
     try:
@@ -75,9 +76,13 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
     with transaction.atomic():
         assessment = lock_assessment(assessment)
         actor = writer_check(assessment, user, None, "import a dossier")
-        stored = dict(assessment.answers.values_list("question_id", "value"))
+        stored = {qid: (value, source) for qid, value, source
+                  in assessment.answers.values_list("question_id", "value", "source")}
+        # Written: what differs, and what was carried into a re-vetting (importing it
+        # confirms it, as saving it on a step does).
         written = [qid for qid, value in exported["answers"].items()
-                   if stored.get(qid) != normalize_answer(checklist, qid, value)]
+                   if qid not in stored or stored[qid][1] == AnswerSource.CARRIED_OVER
+                   or stored[qid][0] != normalize_answer(checklist, qid, value)]
         for qid in written:
             set_answer_locked(assessment, qid, exported["answers"][qid], actor=actor,
                               source=AnswerSource.IMPORT)
