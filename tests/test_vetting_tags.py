@@ -37,7 +37,8 @@ def test_choice_checks_label_each_input_and_escape_the_labels():
 
 def test_answers_read_with_their_units_and_numbers_as_people_write_them():
     """The submission page dropped units (endotoxin 0.1, size mode 110) and the report
-    printed "1e+10 particles/mL": both read as the lot pages do now."""
+    printed "1e+10 particles/mL": both write numbers exactly, as the signed specification
+    does (a vendor's change from 1.2341e10 to 1.2344e10 must read as a change)."""
     from vetting.checklist import get_checklist
     from vetting.services.portal import answer_text
     from vetting.templatetags.vetting_tags import answer_text as report_text
@@ -45,6 +46,7 @@ def test_answers_read_with_their_units_and_numbers_as_people_write_them():
     checklist = get_checklist("1")
     particles, size = checklist.question("3.2"), checklist.question("3.4")
     assert answer_text(size, {"mode": 110, "d10": 62.5}) == "size mode: 110 nm; D10: 62.5 nm"
-    assert "1 × 10^10 particles/mL" in answer_text(particles, {"value": 1e10})
-    assert "1 × 10^10 particles/mL" in report_text({"value": 1e10}, particles)
+    assert "10,000,000,000 particles/mL" in answer_text(particles, {"value": 1e10})
+    assert "12,341,000,000 particles/mL" in report_text({"value": 1.2341e10}, particles)
+    assert "12,344,000,000 particles/mL" in report_text({"value": 1.2344e10}, particles)
     assert "e+" not in report_text({"value": 2.5e8}, particles)

@@ -6,8 +6,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from vetting.lots_rules import number
-
 register = template.Library()
 
 
@@ -47,14 +45,15 @@ def size(value) -> str:
 
 
 def field_text(field, value) -> str:
-    """One field's stored value as a person reads it: choices by their labels, numbers as
-    "1 × 10^10 particles/mL" (not "1e+10"), with the field's unit."""
+    """One field's stored value as a person reads it: choices by their labels, numbers
+    exactly, as the signed specification writes them ("10,000,000,000 particles/mL", not
+    "1e+10"), with the field's unit."""
     if isinstance(value, list):
         return ", ".join(str(field.allowed_values.get(v, v)) for v in value)
     if field.type in ("yn", "choice"):
         return str(field.allowed_values.get(value, value))
     if isinstance(value, int | float) and not isinstance(value, bool):
-        shown = number(value)
+        shown = plain_number(value)
         return f"{shown} {field.unit}" if field.unit else shown
     return str(value)
 
