@@ -202,13 +202,31 @@ def test_every_vendor_answer_without_its_document_is_marked_at_once(client_for, 
     """Two vendor answers typed without naming the document: both selects are marked (the
     second was found only after fixing the first and saving again); nothing is written."""
     before = state(assessment)
+    # 1.2 is the clinic's own: it would be saved alone, and is rolled back with the rest.
     page = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
-        "q1_1__source": "plant", "q1_6__passage": "4"}).content.decode()
+        "q1_1__source": "plant", "q1_6__passage": "4",
+        "q1_2__called_exosome": "yes"}).content.decode()
     assert ("2 answers entered for the vendor name no vendor document (1.1, 1.6): choose, at "
             "each, the document it was entered from.") in page
     for name in ("q1_1__document", "q1_6__document"):
         assert re.search(rf'<select name="{name}"[^>]*aria-invalid="true"', page), name
     assert state(assessment) == before
+    assert not assessment.answers.filter(question_id="1.2").exists()
+
+
+def test_the_missing_document_mark_stays_when_a_file_is_uploaded_in_the_same_save(
+        client_for, practitioner, assessment, document):
+    """The usual case: upload the vendor's document and type its answer in one save,
+    forgetting to name it. The file is stored; the answer's select stays marked (the form
+    rebuilt to offer the new file dropped the mark)."""
+    page = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant",
+        "file-q1_4-donor_eligibility": SimpleUploadedFile("donors.pdf", PDF_BYTES,
+                                                         content_type="application/pdf"),
+    }).content.decode()
+    assert re.search(r'<select name="q1_1__document"[^>]*aria-invalid="true"', page)
+    assert assessment.documents.filter(original_name="donors.pdf").exists()
+    assert not assessment.answers.filter(question_id="1.1").exists()
 
 
 def test_a_vendor_answer_shows_the_document_it_was_entered_from(client_for, practitioner,

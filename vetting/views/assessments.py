@@ -156,11 +156,19 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
                                              domain_form(documents, posted=False), documents,
                                              refused, answers)
             return render(request, "vetting/assessments/step.html", context)
-        errors = {**refused, **errors}
+        errors = {qid: " ".join(filter(None, [errors.get(qid), refused.get(qid)]))
+                  for qid in {**errors, **refused}}
         if request.FILES:  # the answers, as typed, may now name the document just stored
+            # The save's own marks (a vendor answer naming no document) outlive the rebuild.
+            marked = {name: problems for name, problems in form.errors.items()
+                      if name.endswith("__document")}
             documents = workspace.current_documents(assessment)
             form = domain_form(documents)
             form.is_valid()
+            for name, problems in marked.items():
+                if name in form.fields and name not in form.errors:
+                    for problem in problems:
+                        form.add_error(name, problem)
         form.take_as_loaded(conflicts)  # named now: saving again replaces them
     context = workspace.step_context(assessment, domain_id, form, documents, errors, answers)
     return render(request, "vetting/assessments/step.html", context)
