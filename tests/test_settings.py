@@ -122,7 +122,8 @@ def test_production_defaults_pass_check_deploy(tmp_path):
 
 @pytest.mark.parametrize(("site_url", "warning"), [
     (None, "vetting.W001"), ("http://localhost:8000", "vetting.W001"),
-    ("http://vetting.clinic.example", "vetting.W002")])
+    ("https://127.0.1.1", "vetting.W001"), ("https://0.0.0.0:8000", "vetting.W001"),
+    ("http://[::1", "vetting.W001"), ("http://vetting.clinic.example", "vetting.W002")])
 def test_check_deploy_warns_of_a_site_url_the_outside_cannot_use(tmp_path, site_url, warning):
     """Left at its default, SITE_URL printed http://127.0.0.1:8000/verify/ into every signed
     report, and nothing said so."""

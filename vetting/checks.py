@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1", ""}
+
+def _local(host: str | None) -> bool:
+    """This machine, or no host at all: localhost, 127.x.x.x, ::1, 0.0.0.0."""
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 @register(Tags.security, deploy=True)
@@ -15,8 +25,12 @@ def site_url_check(app_configs, **kwargs) -> list[Warning]:
     """SITE_URL starts every vendor link, every e-mail's link and the verification address
     printed in each signed report (which cannot be changed once signed): with the default,
     all of them point at this machine's loopback address."""
-    url = urlsplit(settings.SITE_URL)
-    if url.hostname in LOOPBACK or url.hostname is None:
+    try:
+        url = urlsplit(settings.SITE_URL)
+        host = url.hostname
+    except ValueError:  # "http://[::1": not an address at all
+        url, host = None, None
+    if url is None or _local(host):
         return [Warning(
             f"SITE_URL is {settings.SITE_URL!r}: vendors' links, e-mails and the verification "
             "address printed in every signed report would point at this machine itself.",
