@@ -193,3 +193,20 @@ def test_leaving_a_step_with_unsaved_answers_asks_first(new_page, make_user, ass
     page.wait_for_url("**/steps/1/")
     assert asked == ["beforeunload"]  # not asked again
     assert assessment.answers.get(question_id="0.3").value == {"sterile": "yes"}
+
+
+def test_a_form_shown_again_with_errors_puts_the_focus_on_the_first(new_page, make_user):
+    """Any form, not only a step's: a vendor registered under a name already taken comes
+    back with the focus in the name field, which says why (it stayed on the page's body)."""
+    from vetting.models import Vendor
+
+    make_user("practitioner", username="pia")
+    Vendor.objects.create(name="Aurora Biolabs", country="France")
+    page = new_page()
+    login(page)
+    page.goto("/vendors/new/")
+    page.fill("#id_name", "aurora biolabs")
+    page.fill("#id_country", "France")
+    page.get_by_role("button", name="Register vendor").click()
+    page.wait_for_selector("#id_name[aria-invalid=true]")
+    assert page.evaluate("document.activeElement.id") == "id_name"

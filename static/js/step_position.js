@@ -1,8 +1,6 @@
-// A step shown again after a refused save opens at its top, the messages above dozens of
-// questions: take the user to the first problem (a field marked invalid, or a question's
-// own alert), focused, so that typing (or a screen reader) starts there. After "Save" the
-// step comes back at its top too: return to where the user was. A page opened at a
-// #question (after an upload) is left where the browser put it.
+// After "Save" a step comes back at its top, as a new page: return to where the user was.
+// A page with a problem to fix goes there instead (first_problem.js), and a page opened at
+// a #question (after an upload) stays where the browser put it.
 (function () {
   "use strict";
   const form = document.getElementById("step-form");
@@ -15,13 +13,7 @@
       window.sessionStorage.setItem(key, String(Math.round(window.scrollY)));
     }
   });
-  if (window.location.hash) return;
-  const problem = form.querySelector("[aria-invalid='true'], .question-card .alert-danger");
-  if (problem) {
-    if (!problem.matches("input, select, textarea")) problem.setAttribute("tabindex", "-1");
-    problem.scrollIntoView({block: "center"});
-    problem.focus({preventScroll: true});
-  } else if (saved !== null && document.querySelector(".alert-success")) {
-    window.scrollTo(0, Number(saved));
-  }
+  if (window.location.hash || saved === null || !document.querySelector(".alert-success")) return;
+  if (form.querySelector("[aria-invalid='true'], .question-card .alert-danger")) return;
+  window.scrollTo(0, Number(saved));
 })();
