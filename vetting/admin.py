@@ -93,7 +93,6 @@ class FoldedSearch:
         return super().get_search_results(request, queryset, folded(search_term))
 
 
-
 class VendorContactInline(admin.TabularInline):
     model = VendorContact
     extra = 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -88,34 +88,15 @@ class Field:
         return YN_CHOICES if self.type == "yn" else self.choices
 
 
-# Dates that by their names follow others in one answer (or row), in every checklist
-# version: an expiry date is never before the issue or manufacture date in its answer. Checked
-# where an answer is written (the step, the portal, import), not on answers already stored.
-DATE_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"expiry_date": ("issue_date", "manufacture_date")})
-
-
-def date_order_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(field name, message) for each date of one answer or row (typed: date objects) that
-    is earlier than a date of the same answer it follows (DATE_ORDER)."""
-    problems = []
-    for later, earlier_names in DATE_ORDER.items():
-        field, value = question.field_map.get(later), row.get(later)
-        if field is None or field.type != "date" or not isinstance(value, date):
-            continue
-        for name in earlier_names:
-            earlier, before = question.field_map.get(name), row.get(name)
-            if (earlier is not None and earlier.type == "date" and isinstance(before, date)
-                    and value < before):
-                problems.append((later, f"The {field.label} ({value.isoformat()}) is before "
-                                        f"the {earlier.label} ({before.isoformat()})."))
-    return problems
-
-
-# Numbers that by their names are not below others in one answer (or row), in every version:
-# a size distribution's D90 is not below its median or D10, nor the median below the D10.
-NUMBER_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"d90": ("d10", "median"), "median": ("d10",)})
+# Fields that by their names are never below others of the same answer (or row), in every
+# checklist version, with the word saying so: an expiry date is not before the issue or
+# manufacture date; a size distribution's D90 is not below its median or D10, nor the median
+# below the D10. Checked where an answer is written (the step, the portal, import), not on
+# answers already stored.
+ORDER: Mapping[str, tuple[str, Mapping[str, tuple[str, ...]]]] = MappingProxyType({
+    "date": ("before", MappingProxyType({"expiry_date": ("issue_date", "manufacture_date")})),
+    "number": ("below", MappingProxyType({"d90": ("d10", "median"), "median": ("d10",)})),
+})
 # Choices of a "several of" field that stand alone: "none" (or "unknown") with a method ticked
 # beside it says two things at once, and a rule on "none" would flag a product that has one.
 STANDALONE_CHOICES = frozenset({"none", "none_reported", "unknown"})
@@ -123,20 +104,21 @@ STANDALONE_CHOICES = frozenset({"none", "none_reported", "unknown"})
 
 def answer_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(field name, message) for what one answer or row (typed: dates as dates, numbers as
-    numbers, a "several of" field as a list) says against itself: dates out of order
-    (DATE_ORDER), numbers out of order (NUMBER_ORDER), a standalone choice with others."""
-    problems = date_order_problems(question, row)
-    for upper, lower_names in NUMBER_ORDER.items():
-        field, value = question.field_map.get(upper), row.get(upper)
-        if field is None or field.type != "number" or not _is_number(value):
-            continue
-        for name in lower_names:
-            lower, below = question.field_map.get(name), row.get(name)
-            if lower is not None and lower.type == "number" and _is_number(below) and (
-                    value < below):
-                unit = f" {field.unit}" if field.unit else ""
-                problems.append((upper, f"The {field.label} ({value:g}{unit}) is below the "
-                                        f"{lower.label} ({below:g}{unit})."))
+    numbers, a "several of" field as a list) says against itself: dates or numbers out of
+    order (ORDER), a standalone choice ticked with others (STANDALONE_CHOICES)."""
+    problems = []
+    for kind, (word, order) in ORDER.items():
+        for upper, lower_names in order.items():
+            field, value = question.field_map.get(upper), row.get(upper)
+            if field is None or field.type != kind or not _typed(kind, value):
+                continue
+            for name in lower_names:
+                lower, below = question.field_map.get(name), row.get(name)
+                if (lower is not None and lower.type == kind and _typed(kind, below)
+                        and value < below):
+                    problems.append((upper, f"The {field.label} ({_shown(field, value)}) is "
+                                            f"{word} the {lower.label} "
+                                            f"({_shown(field, below)})."))
     for field in question.fields:
         chosen = row.get(field.name)
         if field.type != "multi" or not isinstance(chosen, list | tuple) or len(chosen) < 2:
@@ -149,8 +131,16 @@ def answer_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[st
     return problems
 
 
-def _is_number(value: Any) -> bool:
+def _typed(kind: str, value: Any) -> bool:
+    if kind == "date":
+        return isinstance(value, date)
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _shown(field: Field, value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return f"{value:g} {field.unit}" if field.unit else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -244,6 +234,13 @@ class Checklist:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(rule for q in self.questions for rule in q.rules)
+
+    @cached_property
+    def document_labels(self) -> Mapping[str, str]:
+        """Each document kind as the checklist names it ("certificate of analysis", not
+        "coa")."""
+        return MappingProxyType({field.kind: field.label for question in self.questions
+                                 for field in question.documents})
 
 
 # ---------------------------------------------------------------- loading

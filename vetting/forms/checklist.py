@@ -153,8 +153,9 @@ class DomainForm(forms.Form):
         if only_by is not None:
             self.questions = [q for q in self.questions if q.by == only_by]
         self.stored = stored
-        self.rows: dict[str, int] = {}
-        kinds = {f.kind: f.label for q in checklist.questions for f in q.documents}
+        self.rows: dict[str, int] = {}  # rows this form reads, by repeatable question
+        self.filled_rows: dict[str, int] = {}  # rows posted up to the last one filled in
+        kinds = checklist.document_labels
         document_choices = [("", "— choose the vendor document —"),
                             *((str(d.pk), f"{d.original_name} ({kinds.get(d.kind, d.kind)})")
                               for d in documents)]
@@ -200,6 +201,7 @@ class DomainForm(forms.Form):
             # before a save (several studies at once), each posted with its index. Shown
             # again (a save refused), the rows filled in and a blank one after them.
             filled = max(self._posted_indexes(question, filled=True), default=-1) + 1
+            self.filled_rows[question.id] = filled
             self.rows[question.id] = max(len(rows) + 1, self._posted_rows(question),
                                          min(filled + 1, max(REPEAT_ROWS_MAX, len(rows) + 1)))
             for row in range(self.rows[question.id]):
@@ -354,9 +356,8 @@ class DomainForm(forms.Form):
         stands), is not judged here."""
         data = super().clean()
         for question in self.questions:
-            read = self.rows.get(question.id, 0)  # the rows this form reads
-            if question.repeatable and max(self._posted_indexes(question, filled=True),
-                                           default=-1) >= read:
+            read = self.rows.get(question.id, 0)
+            if self.filled_rows.get(question.id, 0) > read:
                 # Not saved without them, silently: the whole save is refused.
                 first = self._answer_fields(question)[0]
                 self.add_error(field_name(question, first, read - 1),

@@ -117,7 +117,7 @@ def plain_number(value):
 def kind_label(kind: str, where) -> str:
     """A document kind as the checklist names it ("certificate of analysis", not "coa"):
     `where` is its question, or the whole checklist."""
-    questions = getattr(where, "questions", None) or [where]
-    labels = {field.kind: field.label for question in questions
-              for field in getattr(question, "documents", ())}
+    labels = getattr(where, "document_labels", None)
+    if labels is None:  # a question
+        labels = {field.kind: field.label for field in getattr(where, "documents", ())}
     return labels.get(kind, str(kind).replace("_", " "))

@@ -333,11 +333,12 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
         "assessments": list(assessments),
         "checklist_versions": list(ChecklistVersion.objects.order_by("-loaded_at")),
         "newest_version": newest,
-        # Re-vetting (pre-filled from the last assessment, linked to it) is offered above;
-        # the plain start is then the empty one, and says so.
-        "revetting_offered": not current.open_id and (
-            current.code in ("due_for_revetting", "suspended") or current.expires_soon),
     }
+    # Re-vetting (pre-filled from the last assessment, linked to it) is shown above, and
+    # offered while none is open: the plain start is then the empty one, and says so.
+    context["revetting_due"] = (current.code in ("due_for_revetting", "suspended")
+                                or current.expires_soon)
+    context["revetting_offered"] = context["revetting_due"] and not current.open_id
     return render(request, "vetting/registry/product_detail.html", context)
 
 
