@@ -14,7 +14,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_vetting
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 endif
 
-.PHONY: help run test lint system-check install migrate seed clean
+.PHONY: help run test lint system-check system-check-tests install migrate seed clean
 
 help:
 	@echo "make run    set up and serve the app with demo data on http://127.0.0.1:8000/"
@@ -23,6 +23,9 @@ help:
 
 system-check:
 	@scripts/system-check "$(PYTHON)"
+
+system-check-tests:
+	@scripts/system-check "$(PYTHON)" --tests
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,7 +48,7 @@ run: seed
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+test: system-check-tests install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
