@@ -85,6 +85,23 @@ def test_from_the_command_line_an_invalid_dossier_is_one_line_on_stderr(tmp_path
     assert "d.json: question 1.1, field source: 'martian' is not a choice" in err
 
 
+def test_from_the_command_line_every_problem_is_a_line_on_stderr(tmp_path, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(patch(good(), {"1.1": {"source": "martian"},
+                                              "6.1": {"studies": "two"}})))
+    with pytest.raises(SystemExit) as caught:
+        execute_from_command_line(["manage.py", "evaluate_dossier", str(path)])
+    out, err = capsys.readouterr()
+    assert caught.value.code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "CommandError: d.json: 2 problems:",
+        "- question 1.1, field source: 'martian' is not a choice (choices: "
+        + ", ".join(get_checklist("1").question("1.1").field_map["source"].allowed_values)
+        + ")",
+        "- question 6.1, field studies: expected a number, not 'two'"]
+
+
 def test_a_bad_date_exits_2():
     with pytest.raises(CommandError, match="expected a date YYYY-MM-DD") as caught:
         evaluate_file(BAD, "--date", "1/12/2026")

@@ -113,6 +113,46 @@ def test_an_invalid_dossier_is_refused_with_one_line(change, fragment):
     assert "\n" not in message
 
 
+def test_every_answer_and_document_in_error_is_reported_at_once():
+    data = patch(good(), {"1.1": {"source": "martian"}, "6.1": {"studies": "two"},
+                          "9.9": {"x": 1}})
+    data["evidence"]["4.1"][0]["sha256"] = "abc"
+    data["product"] = {"name": 7}
+    with pytest.raises(DossierError) as caught:
+        parse_dossier(data, source="d.json")
+    problems = caught.value.problems
+    assert len(problems) == 5
+    assert all(p.startswith("d.json: ") and "\n" not in p for p in problems)
+    for fragment in ("question 1.1, field source: 'martian' is not a choice",
+                     "question 6.1, field studies: expected a number",
+                     "unknown question '9.9'", "evidence for 4.1, item 1: sha256 must be",
+                     "product must be an object of texts"):
+        assert sum(fragment in p for p in problems) == 1, fragment
+    lines = str(caught.value).split("\n")
+    assert lines[0] == "d.json: 5 problems:"
+    assert lines[1:] == [f"- {p.removeprefix('d.json: ')}" for p in problems]
+
+
+def test_one_problem_is_reported_per_question():
+    data = patch(good(), {"1.1": {"source": "martian", "colour": "red"}})
+    with pytest.raises(DossierError) as caught:
+        parse_dossier(data)
+    assert len(caught.value.problems) == 1
+
+
+def test_a_long_list_of_problems_is_cut_and_counted():
+    from vetting.checklist.dossier import MAX_PROBLEMS
+
+    data = good()
+    data["answers"] = {f"9.{i}": {} for i in range(1, MAX_PROBLEMS + 6)}
+    with pytest.raises(DossierError) as caught:
+        parse_dossier(data)
+    problems = caught.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1] == "dossier: and 5 more problems"
+    assert str(caught.value).startswith(f"dossier: {MAX_PROBLEMS + 5} problems:\n")
+
+
 def test_a_dossier_that_is_not_an_object_is_refused():
     with pytest.raises(DossierError, match="^dossier: the dossier must be a JSON object$"):
         parse_dossier([1, 2])

@@ -801,6 +801,23 @@ def test_a_bad_import_is_shown_next_to_the_file_and_writes_nothing(client_for, p
     assert state(assessment) == before
 
 
+def test_a_bad_import_shows_every_problem_next_to_the_file(client_for, practitioner,
+                                                           assessment):
+    before = state(assessment)
+    body = json.dumps({"checklist_version": "1", "answers": {
+        "5.1": {"route": "injection"}, "1.1": {"source": "martian"},
+        "6.1": {"studies": "two"}}})
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/import/", {
+        "file": SimpleUploadedFile("d.json", body.encode())})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert [e.split(":")[1].strip() for e in errors] == ["question 1.1, field source",
+                                                         "question 6.1, field studies"]
+    assert "&#x27;martian&#x27; is not a choice" in response.content.decode()
+    assert "expected a number, not &#x27;two&#x27;" in response.content.decode()
+    assert state(assessment) == before  # not even the good answer (5.1)
+
+
 def test_import_and_export_are_refused_to_others(client_for, norole_user, assessment):
     before = state(assessment)
     client = client_for(norole_user)

@@ -1,8 +1,9 @@
 """The dossier format: one assessment's answers and evidence as JSON (docs/dossier-format.md).
 
 ``parse_dossier`` validates strictly and turns JSON values into the typed answers the
-engine reads; any problem is a ``DossierError`` whose one-line message names the
-question, the field and what is wrong. ``dossier_to_dict`` is the inverse, for export.
+engine reads; an invalid dossier is a ``DossierError`` naming, in one line each, the
+question, the field and what is wrong: every answer and document in error (the first
+problem of each), so that a file is corrected in one go. ``dossier_to_dict`` is the inverse, for export.
 """
 
 from __future__ import annotations
@@ -37,8 +38,29 @@ Value = str | int | float | date | tuple[str, ...]
 Row = Mapping[str, Value]
 
 
+# Problems listed at most; the rest are counted.
+MAX_PROBLEMS = 20
+
+
 class DossierError(ValueError):
-    """An invalid dossier; the message is one line naming the problem."""
+    """An invalid dossier. `problems` lists each problem in one line; the message is that
+    line, or for several a first line counting them and then one line each."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str], *, source: str | None = None) -> DossierError:
+        lead = f"{source}: " if source else ""
+        listed = [f"{lead}{problem}" for problem in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            listed.append(f"{lead}and {more} more problem{'s' if more > 1 else ''}")
+        if len(problems) == 1:
+            return cls(listed[0], listed)
+        return cls("\n".join([f"{lead}{len(problems)} problems:",
+                              *(f"- {line[len(lead):]}" for line in listed)]), listed)
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,7 @@ def parse_dossier(
     try:
         return _parse(data, checklists)
     except DossierError as exc:
-        raise DossierError(f"{source}: {exc}") from None
+        raise DossierError.of(exc.problems, source=source) from None
 
 
 def _check_text(data: Any) -> None:
@@ -144,13 +166,29 @@ def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
         raise DossierError(exc.problem) from None
     except ChecklistError as exc:  # the version's file is there, but malformed
         raise DossierError(f"checklist version {version!r}: {exc}") from None
+    # Every part is read, and every problem found is reported at once.
+    problems: list[str] = []
+
+    def each(read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except DossierError as exc:
+            problems.extend(exc.problems)
+            return {}
+
+    answers = each(lambda: _answers(data["answers"], checklist, problems))
+    evidence = each(lambda: _evidence(data.get("evidence", {}), checklist, problems))
+    product = each(lambda: _product(data.get("product", {})))
+    expected = each(lambda: _evidence(data.get("expected_evidence", {}), checklist, problems,
+                                      key="expected_evidence"))
+    if problems:
+        raise DossierError(problems[0], problems)  # listed by parse_dossier
     return Dossier(
         checklist=checklist,
-        answers=MappingProxyType(_answers(data["answers"], checklist)),
-        evidence=MappingProxyType(_evidence(data.get("evidence", {}), checklist)),
-        product=MappingProxyType(_product(data.get("product", {}))),
-        expected_evidence=MappingProxyType(_evidence(data.get("expected_evidence", {}),
-                                                     checklist, key="expected_evidence")),
+        answers=MappingProxyType(answers),
+        evidence=MappingProxyType(evidence),
+        product=MappingProxyType(product),
+        expected_evidence=MappingProxyType(expected),
     )
 
 
@@ -170,21 +208,28 @@ def _question(checklist: Checklist, qid: Any) -> Question:
 # ---------------------------------------------------------------- answers
 
 
-def _answers(raw: Any, checklist: Checklist) -> dict[str, Row | tuple[Row, ...]]:
+def _answers(raw: Any, checklist: Checklist, problems: list[str]
+             ) -> dict[str, Row | tuple[Row, ...]]:
+    """The answers; each question's first problem goes to `problems`."""
     if not isinstance(raw, dict):
         raise DossierError("answers must be an object keyed by question ID")
     answers: dict[str, Row | tuple[Row, ...]] = {}
     for qid, value in raw.items():
-        question = _question(checklist, qid)
-        if question.repeatable:
-            if not isinstance(value, list):
-                raise DossierError(f"question {qid}: a repeatable question takes a list of rows")
-            answers[qid] = tuple(
-                _row(row, question, f"question {qid}, row {i}") for i, row in enumerate(value, 1)
-            )
-        else:
-            answers[qid] = _row(value, question, f"question {qid}")
+        try:
+            answers[qid] = _answer(checklist, qid, value)
+        except DossierError as exc:
+            problems.append(str(exc))
     return answers
+
+
+def _answer(checklist: Checklist, qid: Any, value: Any) -> Row | tuple[Row, ...]:
+    question = _question(checklist, qid)
+    if not question.repeatable:
+        return _row(value, question, f"question {qid}")
+    if not isinstance(value, list):
+        raise DossierError(f"question {qid}: a repeatable question takes a list of rows")
+    return tuple(_row(row, question, f"question {qid}, row {i}")
+                 for i, row in enumerate(value, 1))
 
 
 def _row(raw: Any, question: Question, where: str) -> Row:
@@ -279,19 +324,21 @@ _PARSERS: dict[str, Callable[[Field, Any, str], Value]] = {
 # ---------------------------------------------------------------- evidence
 
 
-def _evidence(raw: Any, checklist: Checklist, *, key: str = "evidence"
+def _evidence(raw: Any, checklist: Checklist, problems: list[str], *, key: str = "evidence"
               ) -> dict[str, tuple[Evidence, ...]]:
+    """The documents listed; each question's first problem goes to `problems`."""
     if not isinstance(raw, dict):
         raise DossierError(f"{key} must be an object keyed by question ID")
     evidence = {}
     for qid, items in raw.items():
-        question = _question(checklist, qid)
-        if not isinstance(items, list):
-            raise DossierError(f"{key} for {qid}: expected a list of documents")
-        evidence[qid] = tuple(
-            _document(item, question, f"{key} for {qid}, item {i}")
-            for i, item in enumerate(items, 1)
-        )
+        try:
+            question = _question(checklist, qid)
+            if not isinstance(items, list):
+                raise DossierError(f"{key} for {qid}: expected a list of documents")
+            evidence[qid] = tuple(_document(item, question, f"{key} for {qid}, item {i}")
+                                  for i, item in enumerate(items, 1))
+        except DossierError as exc:
+            problems.append(str(exc))
     return evidence
 
 

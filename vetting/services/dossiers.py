@@ -70,8 +70,8 @@ def assessment_import(*, user, assessment: Assessment, data: Any) -> ImportResul
     checklist = assessment.checklist
     try:
         dossier = parse_dossier(data, source="dossier", checklists=_only(checklist))
-    except DossierError as exc:
-        raise InvalidInput(str(exc), field="file") from None
+    except DossierError as exc:  # every problem, each on its own line next to the file
+        raise InvalidInput.of([("file", problem) for problem in exc.problems]) from None
     exported = dossier_to_dict(dossier)
     with transaction.atomic():
         assessment = lock_assessment(assessment)

@@ -389,7 +389,8 @@ def assessment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 result = services.assessment_import(user=request.user, assessment=assessment,
                                                     data=data)
             except ServiceError as exc:
-                form.add_error("file", exc.message)
+                for _field, message in exc.problems:  # a dossier's, all at once
+                    form.add_error("file", message)
             else:
                 matched, expected = result.matched_documents, len(result.expected_documents)
                 same = (f" ({result.unchanged} more as already recorded: kept as they "
