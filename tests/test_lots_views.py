@@ -64,6 +64,27 @@ def test_an_invalid_form_shows_the_errors_and_writes_nothing(client_for, practit
         "Nothing was recorded: choose the certificate of analysis again."]
 
 
+def test_numbers_with_thousands_separators_are_refused_saying_how_to_write_them(
+        client_for, practitioner, decided):
+    from vetting.forms.widgets import NUMBER_INVALID, WHOLE_NUMBER_INVALID
+
+    response = post_lot(client_for(practitioner), decided.product, quantity="1,200",
+                        particle_concentration="2,000,000,000", endotoxin="0,2")
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["quantity"] == [WHOLE_NUMBER_INVALID]
+    assert errors["particle_concentration"] == [NUMBER_INVALID]
+    assert errors["endotoxin"] == [NUMBER_INVALID]  # "0,2" is not read as 2, nor as 0.2
+    assert Lot.objects.count() == 0
+
+
+def test_a_concentration_is_written_in_scientific_notation(client_for, practitioner, decided):
+    response = post_lot(client_for(practitioner), decided.product,
+                        particle_concentration="2.5e10")
+    assert response.status_code == 302
+    assert Lot.objects.get().particle_concentration == 2.5e10
+
+
 def test_a_non_document_coa_is_refused_next_to_the_field(client_for, practitioner, decided):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -1062,6 +1062,23 @@ def test_several_answers_changed_meanwhile_are_each_named(client_for, practition
     assert page.count("Changed since you opened this page, by Bob Ode") == 2
 
 
+@pytest.mark.parametrize("typed", ["1,500,000,000", "1.500.000.000", "1 500 000 000",
+                                   "1.5e9 particles/mL"])
+def test_a_number_with_separators_or_a_unit_is_refused_saying_how_to_write_it(
+        client_for, practitioner, assessment, document, typed):
+    from vetting.forms.widgets import NUMBER_INVALID
+
+    services.answer_set(assessment=assessment, question_id="3.2", value={"value": 2e10},
+                        user=practitioner, source_document=document)
+    before = state(assessment)
+    response = client_for(practitioner).post(f"/assessments/{assessment.pk}/steps/3/", {
+        "q3_2__value": typed, "q3_2__document": str(document.pk)})
+    assert response.status_code == 200
+    assert response.context["form"].errors["q3_2__value"] == [NUMBER_INVALID]
+    assert state(assessment) == before
+    assert assessment.answers.get(question_id="3.2").value == {"value": 2e10}
+
+
 def test_a_mistyped_number_is_refused_next_to_it_and_the_stored_one_kept(client_for,
                                                                          practitioner,
                                                                          assessment, document):
@@ -1076,7 +1093,8 @@ def test_a_mistyped_number_is_refused_next_to_it_and_the_stored_one_kept(client_
     before = state(assessment)
     response = client.post(f"/assessments/{assessment.pk}/steps/1/", {
         "q1_6__passage": "4e", "q1_6__document": str(document.pk)})
-    assert "Enter a whole number." in response.content.decode()
+    assert "Enter a whole number in digits, without thousands separators" in (
+        response.content.decode())
     assert state(assessment) == before
     assert assessment.answers.get(question_id="1.6").value == {"passage": 4}
 

@@ -3,7 +3,8 @@
 ``parse_dossier`` validates strictly and turns JSON values into the typed answers the
 engine reads; an invalid dossier is a ``DossierError`` naming, in one line each, the
 question, the field and what is wrong: every answer and document in error (the first
-problem of each), so that a file is corrected in one go. ``dossier_to_dict`` is the inverse, for export.
+problem of each), so that a file is corrected in one go. ``dossier_to_dict`` is the
+inverse, for export.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from django import forms
 from vetting.checklist import Checklist, Field, Question, answer_problems
 from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
 
-from .widgets import NumberText
+from .widgets import DecimalNumberField, NumberText, WholeNumberField
 
 YN_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 
@@ -82,11 +82,9 @@ def form_field(field: Field) -> forms.Field:
         bounds = {"min_value": -NUMBER_LIMIT if field.minimum is None else field.minimum,
                   "max_value": NUMBER_LIMIT}
         if field.integer:
-            return forms.IntegerField(**bounds, widget=NumberText(control, integer=True),
-                                      **common)
-        return forms.DecimalField(**bounds,
-                                  widget=NumberText(control),
-                                  **common)
+            return WholeNumberField(**bounds, widget=NumberText(control, integer=True),
+                                    **common)
+        return DecimalNumberField(**bounds, widget=NumberText(control), **common)
     if field.type == "date":
         return forms.DateField(widget=forms.DateInput(attrs={**control, "type": "date"}),
                                **common)

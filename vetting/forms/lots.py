@@ -8,7 +8,7 @@ from django import forms
 
 from vetting.models import ParticleMethod, Sterility, StorageOnArrival
 
-from .widgets import NumberText
+from .widgets import NumberField, WholeNumberField
 
 
 def _date(label: str, help_text: str = "") -> forms.DateField:
@@ -19,25 +19,22 @@ def _date(label: str, help_text: str = "") -> forms.DateField:
 class LotForm(forms.Form):
     lot_number = forms.CharField(max_length=100, label="Lot number on the vial")
     coa_lot_number = forms.CharField(max_length=100, label="Lot number on the CoA")
-    quantity = forms.IntegerField(min_value=1, label="Units received",
-                                  widget=NumberText(integer=True))
+    quantity = WholeNumberField(min_value=1, label="Units received")
     received_on = _date("Received on")
     expiry_date = _date("Expiry date", "The last day the lot may be used.")
     storage_on_arrival = forms.ChoiceField(choices=StorageOnArrival.choices,
                                            label="Storage on arrival")
     coa = forms.FileField(label="Certificate of analysis",
                           help_text="PDF, PNG, JPEG, Word or Excel; checked by its content.")
-    endotoxin = forms.FloatField(required=False, min_value=0, label="Endotoxin (EU/mL)",
-                                 widget=NumberText())
+    endotoxin = NumberField(required=False, min_value=0, label="Endotoxin (EU/mL)")
     sterility = forms.ChoiceField(choices=Sterility.choices, widget=forms.RadioSelect,
                                   label="Sterility of the final container")
-    particle_concentration = forms.FloatField(required=False, min_value=0,
-                                              label="Particle concentration (particles/mL)",
-                                              help_text="e.g. 2e10", widget=NumberText())
+    particle_concentration = NumberField(required=False, min_value=0,
+                                         label="Particle concentration (particles/mL)",
+                                         help_text="e.g. 2e10")
     particle_method = forms.ChoiceField(choices=[("", "-"), *ParticleMethod.choices],
                                         required=False, label="Counted by")
-    size_mode = forms.FloatField(required=False, min_value=0, label="Size mode (nm)",
-                                 widget=NumberText())
+    size_mode = NumberField(required=False, min_value=0, label="Size mode (nm)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from vetting.models import (
     Recommendation,
 )
 
-from .widgets import NumberText
+from .widgets import NumberField
 
 OUTCOME_HELP = {
     DecisionOutcome.APPROVED: "The product may be bought and used until the validity date.",
@@ -62,16 +62,12 @@ class DecisionForm(forms.Form):
         help_text="Required when the decision departs from the recommendation.")
     valid_until = forms.DateField(required=False, label="Valid until (last day)",
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    endotoxin_limit = forms.FloatField(required=False, min_value=0, widget=NumberText(),
-                                       label="Endotoxin limit (EU/mL)")
-    particle_min = forms.FloatField(required=False, min_value=0, widget=NumberText(),
-                                    label="Particle concentration from (particles/mL)")
-    particle_max = forms.FloatField(required=False, min_value=0, widget=NumberText(),
-                                    label="to (particles/mL)")
-    size_mode_min = forms.FloatField(required=False, min_value=0, widget=NumberText(),
-                                     label="Size mode from (nm)")
-    size_mode_max = forms.FloatField(required=False, min_value=0, widget=NumberText(),
-                                     label="to (nm)")
+    endotoxin_limit = NumberField(required=False, min_value=0, label="Endotoxin limit (EU/mL)")
+    particle_min = NumberField(required=False, min_value=0,
+                               label="Particle concentration from (particles/mL)")
+    particle_max = NumberField(required=False, min_value=0, label="to (particles/mL)")
+    size_mode_min = NumberField(required=False, min_value=0, label="Size mode from (nm)")
+    size_mode_max = NumberField(required=False, min_value=0, label="to (nm)")
     sterility_required = forms.BooleanField(required=False,
                                             label="Each lot needs a passed sterility test")
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete":
