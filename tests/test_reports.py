@@ -462,3 +462,101 @@ def test_rendering_fetches_nothing(tmp_path):
                       f'<link rel="stylesheet" href="file://{secret}"></head>'
                       f'<body><img src="file://{secret}" alt="x"><p>ok</p></body></html>')
     assert pdf.startswith(b"%PDF") and b"TOP-SECRET" not in pdf
+
+
+def _section(html: str, heading: str) -> str:
+    part = html[html.index(f"<h2>{heading}"):]
+    return part[:part.index("</table>")]
+
+
+def test_a_long_file_name_leaves_every_column_and_hash_on_the_page(good, tmp_path):
+    """Every cell wraps a long unbroken word: a vendor's 130-character file name pushed the
+    Kind, Size and SHA-256 columns off the page, and a long web address the answer's Source."""
+    from vetting.models import EvidenceDocument
+
+    document = EvidenceDocument.objects.filter(assessment=good, is_current=True).first()
+    EvidenceDocument.objects.filter(pk=document.pk).update(original_name=(
+        "Certificate_of_GMP_compliance_ISO22716_BureauVeritas_GreenCellBotanicals_Carlsbad_"
+        "site_renewed_2025_signed_final_v3_scan.pdf"))
+    answer = good.answers.get(question_id="2.3")
+    Answer.objects.filter(pk=answer.pk).update(value={
+        **answer.value, "sites": "https://example.com/" + "a" * 150})
+    text = "".join(pdf_text(report_bytes(issued(good)), tmp_path).split())
+    for sha256 in EvidenceDocument.objects.filter(assessment=good, is_current=True
+                                                  ).values_list("sha256", flat=True):
+        assert sha256 in text
+    assert "a" * 150 in text
+    assert text.count("Import;") + text.count("Practitioner;") >= 1  # the Source column
+
+
+def test_the_reference_lot_marks_questions_that_do_not_apply(bad):
+    """An undisclosed source is not a cell culture: 4.5 (mycoplasma) does not apply, as the
+    Answers section says, rather than "no answer"."""
+    from vetting.reports.pdf import report_html
+
+    lot = _section(report_html(issued(bad)), "Reference lot")
+    row = lot[lot.index("<strong>4.5</strong>"):]
+    row = row[:row.index("</tr>")]
+    assert "not applicable" in row and "no answer" not in row
+
+
+def test_regulatory_dates_are_as_precise_as_their_sources(bad):
+    """regulatory-facts.md dates the ISEV / ISCT statement "2020" and the California warning
+    letter "2022-11": printed so, not as a made-up first day."""
+    from vetting.reports.pdf import report_html
+
+    facts = _section(report_html(issued(bad)), "Regulatory context")
+    assert '<td style="width:22mm">2022-11</td>' in facts
+    assert '<td style="width:22mm">2020</td>' in facts
+    assert "2022-11-01" not in facts and "2020-01-01" not in facts
+    assert "no systemic / metabolic effect" in facts
+
+
+@pytest.mark.parametrize("source, human", [("undisclosed", True), ("", True),
+                                           ("msc_adipose", True), ("plant", False)])
+def test_the_human_cell_rules_apply_unless_the_source_is_known_not_to_be_human(source, human):
+    from types import SimpleNamespace
+
+    from vetting.reports.content import _facts
+
+    answers = {"0.1": SimpleNamespace(value={"category": "exosome_ev"}),
+               "0.4": SimpleNamespace(value={"market": "united_states"}),
+               "1.1": SimpleNamespace(value={"source": source} if source else {})}
+    texts = " ".join(fact.text for fact in _facts(answers)["facts"])
+    assert ("21 CFR 1271.10" in texts) is human
+    assert ("Donor-eligibility rules" in texts) is human
+
+
+def test_a_fact_date_must_be_a_year_a_month_or_a_day():
+    from datetime import date
+
+    from vetting.reports.facts import _date_text
+
+    assert _date_text("2020") == "2020"
+    assert _date_text("2022-11") == "2022-11"
+    assert _date_text(date(2019, 12, 6)) == "2019-12-06"
+    assert _date_text(None) is None
+    with pytest.raises(ValueError, match="not YYYY, YYYY-MM or YYYY-MM-DD"):
+        _date_text(2020)  # unquoted in YAML: a number
+
+
+def test_the_report_says_when_it_was_issued_and_that_lots_came_after_the_signature(good):
+    from django.utils import timezone
+
+    from vetting.reports.pdf import report_html
+
+    html = report_html(issued(good))
+    today = timezone.localdate().isoformat()
+    assert f"</strong>, issued {today} " in html
+    lots = html[html.index("<h2>Lots received</h2>"):]
+    assert f"As recorded when this report was issued ({today} " in lots
+
+
+def test_a_missing_finding_says_who_answers_it_not_no_answer(bad):
+    from vetting.reports.pdf import report_html
+
+    findings = report_html(issued(bad))
+    findings = findings[findings.index("<h2>Findings by domain</h2>"):
+                        findings.index("<h2>Answers</h2>")]
+    assert "No answer:" not in findings
+    assert "Not answered yet (the vendor answers this question)." in findings

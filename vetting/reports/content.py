@@ -14,6 +14,7 @@ from vetting.reports.facts import applicable_facts
 from vetting.services.evaluation import assessment_evaluation, current_documents
 
 HUMAN_SOURCES = {"human_platelet_plasma", "amniotic_fluid", "other_human_cell_line"}
+UNKNOWN_SOURCES = {"", "undisclosed"}
 # The articles' three questions: origin, safety data, mechanism of action.
 SUMMARY = [
     ("Origin", ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2"]),
@@ -40,8 +41,10 @@ def _facts(answers: dict) -> dict:
         answer = answers.get(qid)
         return answer.value.get(field) if answer and isinstance(answer.value, dict) else None
 
+    # The rules for human cells and tissues apply unless the source is known not to be
+    # human: an undisclosed or unanswered source may well be (checklist 1.1 flags it).
     source = value("1.1", "source") or ""
-    human = source.startswith("msc_") or source in HUMAN_SOURCES
+    human = source.startswith("msc_") or source in HUMAN_SOURCES or source in UNKNOWN_SOURCES
     as_of, extra_sources, facts = applicable_facts(
         category=value("0.1", "category"), market=value("0.4", "market"), human=human)
     return {"as_of": as_of, "facts": facts, "extra_sources": extra_sources}
@@ -81,10 +84,13 @@ def report_context(report: Report) -> dict[str, Any]:
                                    for q in d.question_ids]}
                     for d, score in zip(checklist.domains, evaluation.scores, strict=True)],
         "documents": documents, "answered_by_documents": dict(by_document),
-        "reference_lot": [(checklist.question(q), answers.get(q)) for q in
-                          checklist.domain("4").question_ids],
+        "reference_lot": [(checklist.question(q), answers.get(q), q in not_applicable)
+                          for q in checklist.domain("4").question_ids],
         "lots": _lots(assessment),
         "facts": facts, "sources": [(key, sources.get(key, "")) for key in cited],
+        # Rendered seconds before it is signed and stored: what it shows (the lots
+        # received, the documents) is as of now, after the decision was signed.
+        "issued_at": timezone.now(),
         "clinic_name": settings.CLINIC_NAME,
         "verify_url": settings.SITE_URL.rstrip("/") + "/verify/",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -14,7 +15,8 @@ FACTS_FILE = Path(__file__).with_name("regulatory_facts.yaml")
 
 @dataclass(frozen=True)
 class Fact:
-    date: date | None
+    # As precise as its source: "2020", "2022-11" or "2019-12-06" (None: undated).
+    date: str | None
     text: str
     sources: tuple[str, ...]
     categories: frozenset[str] | None
@@ -29,6 +31,20 @@ class Fact:
         return not (self.human is True and not human)
 
 
+PARTIAL_DATE = re.compile(r"\d{4}(-\d{2})?")
+
+
+def _date_text(value) -> str | None:
+    """A fact's date as the file gives it: a full date, or only the year or year-month its
+    source gives (never a made-up first day of the month)."""
+    if value is None or isinstance(value, date):
+        return value.isoformat() if value else None
+    if isinstance(value, str) and PARTIAL_DATE.fullmatch(value):
+        return value
+    raise ValueError(f"{FACTS_FILE.name}: date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD "
+                     "(quote a year or year-month: '2020')")
+
+
 @cache
 def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
     data = yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
@@ -36,12 +52,12 @@ def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
     for raw in data["facts"]:
         applies = raw.get("applies") or {}
         facts.append(Fact(
-            date=raw.get("date"), text=raw["text"], sources=tuple(raw.get("sources", ())),
+            date=_date_text(raw.get("date")), text=raw["text"], sources=tuple(raw.get("sources", ())),
             categories=frozenset(applies["categories"]) if "categories" in applies else None,
             markets=frozenset(applies["markets"]) if "markets" in applies else None,
             human=applies.get("human"),
         ))
-    facts.sort(key=lambda f: (f.date is None, f.date or date.min))
+    facts.sort(key=lambda f: (f.date is None, f.date or ""))  # ISO text sorts by date
     return data["as_of"], dict(data.get("sources") or {}), tuple(facts)
 
 
