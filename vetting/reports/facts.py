@@ -52,7 +52,8 @@ def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
     for raw in data["facts"]:
         applies = raw.get("applies") or {}
         facts.append(Fact(
-            date=_date_text(raw.get("date")), text=raw["text"], sources=tuple(raw.get("sources", ())),
+            date=_date_text(raw.get("date")), text=raw["text"],
+            sources=tuple(raw.get("sources", ())),
             categories=frozenset(applies["categories"]) if "categories" in applies else None,
             markets=frozenset(applies["markets"]) if "markets" in applies else None,
             human=applies.get("human"),
