@@ -560,3 +560,14 @@ def test_a_missing_finding_says_who_answers_it_not_no_answer(bad):
                         findings.index("<h2>Answers</h2>")]
     assert "No answer:" not in findings
     assert "Not answered yet (the vendor answers this question)." in findings
+
+
+def test_sources_cited_say_where_to_find_them_not_a_project_path(bad):
+    from vetting.reports.pdf import report_html
+
+    sources = _section(report_html(issued(bad)), "Sources cited")
+    s1 = sources[sources.index('<td style="width:14mm">S1</td>'):]
+    assert "https://www.fda.gov/vaccines-blood-biologics/safety-availability-biologics/" \
+           "public-safety-notification-exosome-products" in s1[:s1.index("</tr>")]
+    assert "shared/seeds" not in sources
+    assert "Börger et al." in sources

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from vetting.checklist import Severity
 from vetting.models import Report
-from vetting.reports.facts import applicable_facts
+from vetting.reports.facts import applicable_facts, source_links
 from vetting.services.evaluation import assessment_evaluation, current_documents
 
 HUMAN_SOURCES = {"human_platelet_plasma", "amniotic_fluid", "other_human_cell_line"}
@@ -61,7 +61,7 @@ def report_context(report: Report) -> dict[str, Any]:
     for finding in evaluation.findings:
         findings[finding.domain_id].append(finding)
     facts = _facts(answers)
-    sources = {**checklist.sources, **facts["extra_sources"]}
+    sources, links = {**checklist.sources, **facts["extra_sources"]}, source_links()
     documents = current_documents(assessment)
     # A question with no recorded answer may be answered by its documents alone (the
     # engine's rule, as on the review page): the report names them, not "no answer".
@@ -87,7 +87,7 @@ def report_context(report: Report) -> dict[str, Any]:
         "reference_lot": [(checklist.question(q), answers.get(q), q in not_applicable)
                           for q in checklist.domain("4").question_ids],
         "lots": _lots(assessment),
-        "facts": facts, "sources": [(key, sources.get(key, "")) for key in cited],
+        "facts": facts, "sources": [(key, sources.get(key, ""), links.get(key, "")) for key in cited],
         # Rendered seconds before it is signed and stored: what it shows (the lots
         # received, the documents) is as of now, after the decision was signed.
         "issued_at": timezone.now(),

@@ -46,7 +46,7 @@ def _date_text(value) -> str | None:
 
 
 @cache
-def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
+def _load() -> tuple[date, dict[str, str], dict[str, str], tuple[Fact, ...]]:
     data = yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
     facts = []
     for raw in data["facts"]:
@@ -59,11 +59,18 @@ def _load() -> tuple[date, dict[str, str], tuple[Fact, ...]]:
             human=applies.get("human"),
         ))
     facts.sort(key=lambda f: (f.date is None, f.date or ""))  # ISO text sorts by date
-    return data["as_of"], dict(data.get("sources") or {}), tuple(facts)
+    return (data["as_of"], dict(data.get("sources") or {}), dict(data.get("links") or {}),
+            tuple(facts))
 
 
 def applicable_facts(*, category: str | None, market: str | None, human: bool):
-    """(as-of date, extra source titles, the facts that apply to this product)."""
-    as_of, sources, facts = _load()
+    """(as-of date, source titles to print instead of or beside the checklist's, the facts
+    that apply to this product)."""
+    as_of, sources, _links, facts = _load()
     chosen = [f for f in facts if f.applies(category=category, market=market, human=human)]
     return as_of, sources, chosen
+
+
+def source_links() -> dict[str, str]:
+    """Where a reader finds each source key that has an address."""
+    return _load()[2]
