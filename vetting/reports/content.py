@@ -87,7 +87,8 @@ def report_context(report: Report) -> dict[str, Any]:
         "reference_lot": [(checklist.question(q), answers.get(q), q in not_applicable)
                           for q in checklist.domain("4").question_ids],
         "lots": _lots(assessment),
-        "facts": facts, "sources": [(key, sources.get(key, ""), links.get(key, "")) for key in cited],
+        "facts": facts,
+        "sources": [(key, sources.get(key, ""), links.get(key, "")) for key in cited],
         # Rendered seconds before it is signed and stored: what it shows (the lots
         # received, the documents) is as of now, after the decision was signed.
         "issued_at": timezone.now(),
