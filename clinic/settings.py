@@ -40,9 +40,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Vendor portal (/v/<token>/): requests per client address, in the shared cache.
 PORTAL_RATE_GET = env_str("PORTAL_RATE_GET", "60/m")
 PORTAL_RATE_POST = env_str("PORTAL_RATE_POST", "20/m")
+# The live check of which questions apply, asked as the vendor changes each answer (it reads
+# and writes nothing): a fast vendor reaches 20 a minute.
+PORTAL_RATE_PREVIEW = env_str("PORTAL_RATE_PREVIEW", "120/m")
 # The public verification page (/verify/): requests per client address.
 VERIFY_RATE = env_str("VERIFY_RATE", "20/m")
-for _name in ("PORTAL_RATE_GET", "PORTAL_RATE_POST", "VERIFY_RATE"):
+for _name in ("PORTAL_RATE_GET", "PORTAL_RATE_POST", "PORTAL_RATE_PREVIEW", "VERIFY_RATE"):
     if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must look like 60/m (requests per s, m, h or d).")
 PORTAL_MAX_UPLOADS_PER_SUBMISSION = env_int("PORTAL_MAX_UPLOADS_PER_SUBMISSION", 40, minimum=1)

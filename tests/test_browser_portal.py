@@ -155,3 +155,33 @@ def test_invite_answer_upload_return_submit_request_information_resubmit(
     shot(clinic, "portal-9-submission-2-diff")
     clinic.set_viewport_size({"width": 390, "height": 844})
     shot(clinic, "portal-10-submission-2-diff-phone")
+
+
+def test_when_the_check_of_what_applies_fails_every_question_is_shown(
+        new_page, live_server, practitioner, checklist_version, vendor, product, settings):
+    """A vendor past the preview's rate limit once saw the donor questions of a cord-blood
+    product stay hidden as "not asked", on the answers given before."""
+    from vetting.services import portal as portal_services
+
+    cache.clear()
+    settings.PORTAL_RATE_PREVIEW = "1/m"
+    contact = VendorContact.objects.create(vendor=vendor, name="Vera", email="vera@aurora.ex")
+    assessment = services.assessment_create(user=practitioner, product=product)
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    before = list(assessment.answers.values_list("question_id", "value"))
+    page = new_page()
+    page.goto(f"/v/{token}/steps/1/")
+    donors = page.locator("[data-question='1.4']")
+    page.select_option("select[name=q1_1__source]", "plant")  # the one preview allowed
+    page.wait_for_selector("[data-question='1.4'].is-na", state="attached")
+    assert page.locator(".preview-failed").count() == 0
+    page.select_option("select[name=q1_1__source]", "msc_umbilical_cord")  # refused: 429
+    notice = page.locator(".preview-failed")
+    notice.wait_for()
+    assert "every question is shown" in notice.inner_text()
+    assert "is-na" not in donors.get_attribute("class")
+    assert page.locator(".question-card.is-na").count() == 0
+    shot(page, "portal-preview-failed")
+    # a preview writes nothing
+    assert list(assessment.answers.values_list("question_id", "value")) == before

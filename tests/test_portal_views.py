@@ -450,6 +450,18 @@ def test_posts_are_limited_separately(client, token, assessment, settings):
     assert client.get(url(token)).status_code == 200
 
 
+def test_the_preview_has_its_own_larger_budget(client, token, assessment, settings):
+    """It is sent as each answer changes: a vendor typing fast reached the 20 saves a minute
+    allow."""
+    settings.PORTAL_RATE_POST, settings.PORTAL_RATE_PREVIEW = "1/m", "3/m"
+    assert client.post(url(token, "steps", "1"), {"save": ""}).status_code == 302
+    for _ in range(3):
+        assert client.post(url(token, "steps", "1", "preview"),
+                           {"q1_1__source": "plant"}).status_code == 200
+    assert client.post(url(token, "steps", "1", "preview"),
+                       {"q1_1__source": "plant"}).status_code == 429
+
+
 def test_the_proxy_address_is_used_only_when_trusted(client, token, settings):
     settings.PORTAL_RATE_GET = "1/m"
     settings.PORTAL_TRUST_X_FORWARDED_FOR = True

@@ -47,7 +47,10 @@ def client_address(group: str, request: HttpRequest) -> str:
 
 
 def _limited(request: HttpRequest, group: str) -> bool:
-    rate = settings.PORTAL_RATE_POST if request.method == "POST" else settings.PORTAL_RATE_GET
+    if group == "preview":
+        rate = settings.PORTAL_RATE_PREVIEW
+    else:
+        rate = settings.PORTAL_RATE_POST if request.method == "POST" else settings.PORTAL_RATE_GET
     return is_ratelimited(request, group=f"portal-{group}-{request.method}",
                           key=client_address, rate=rate, method=request.method,
                           increment=True)
