@@ -185,3 +185,33 @@ def test_when_the_check_of_what_applies_fails_every_question_is_shown(
     shot(page, "portal-preview-failed")
     # a preview writes nothing
     assert list(assessment.answers.values_list("question_id", "value")) == before
+
+
+def test_answers_refused_on_save_are_still_unsaved_when_leaving(
+        new_page, live_server, practitioner, checklist_version, vendor, product):
+    """Shown again with an error, the page holds the typed answers unsaved: leaving it asks
+    first, as it does before any save (a vendor lost a long answer so)."""
+    from vetting.services import portal as portal_services
+
+    cache.clear()
+    contact = VendorContact.objects.create(vendor=vendor, name="Vera", email="vera@aurora.ex")
+    assessment = services.assessment_create(user=practitioner, product=product)
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    page = new_page()
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.goto(f"/v/{token}/steps/3/")
+    page.fill("input[name=q3_2__value]", "5 000 000 000")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_selector("text=Your answers were not saved")
+    page.get_by_role("link", name="All sections").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and page.url.endswith("/steps/3/")
+    assert page.input_value("input[name=q3_2__value]") == "5 000 000 000"
+    assert not assessment.answers.filter(question_id="3.2").exists()

@@ -9,7 +9,8 @@
   "use strict";
   const form = document.getElementById("step-form");
   if (!form) return;
-  let unsaved = false;
+  // A page shown again with answers the server refused (data-not-saved) holds them unsaved.
+  let unsaved = form.hasAttribute("data-not-saved");
   function changed() { unsaved = true; }  // an answer typed, or a file chosen
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);

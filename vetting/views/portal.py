@@ -316,6 +316,7 @@ def step_context(invitation: Invitation, token: str, domain_id: str, form: Domai
     position = ids.index(domain_id)
     return {**_base_context(invitation, token), "domain": checklist.domain(domain_id),
             "form": form, "questions": questions, "errors": errors,
+            "not_saved": form.is_bound and bool(form.errors or errors),  # unsaved.js
             "other_error": errors.get("") or (upload_errors or {}).get(""),
             # Also above the section: on a phone the question can be screens below.
             "refused_uploads": [{"question_id": q["q"].id, "anchor": q["anchor"],

@@ -165,6 +165,7 @@ def step_context(assessment: Assessment, domain_id: str, form: DomainForm,
     return {
         "assessment": assessment, "checklist": checklist, "domain": checklist.domain(domain_id),
         "form": form, "questions": questions, "progress": progress(assessment, evaluation),
+        "not_saved": form.is_bound and bool(form.errors or errors),  # unsaved.js
         "has_documents": bool(documents),
         "session_seconds": settings.SESSION_COOKIE_AGE,  # the idle timeout (unsaved.js)
         "next_domain": ids[position + 1] if position + 1 < len(ids) else None,
