@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.conftest import PDF_BYTES
 from tests.test_portal_services import reopen
 from vetting.models import (
+    Assessment,
     AssessmentState,
     AuditEntry,
     EvidenceDocument,
@@ -23,7 +24,7 @@ from vetting.models import (
     VendorContact,
     VendorSubmission,
 )
-from vetting.services import answer_set, assessment_create, evidence_upload
+from vetting.services import answer_set, assessment_create, assessment_withdraw, evidence_upload
 from vetting.services import portal as portal_services
 
 S = AssessmentState
@@ -405,6 +406,33 @@ def test_a_closed_portal_writes_nothing(client, token, assessment):
     assert not assessment.answers.filter(question_id="1.1").exists()
     client.post(url(token, "submit"))
     assert assessment.submissions.count() == 1
+
+
+REVIEWING = "The clinic now reviews them."
+
+
+def test_after_a_withdrawal_the_link_no_longer_promises_a_review(client, token, assessment,
+                                                                 practitioner):
+    client.post(url(token, "submit"))
+    assert REVIEWING in client.get(url(token)).content.decode()
+    assessment_withdraw(user=practitioner, assessment=assessment,
+                                 reason="Product discontinued")
+    body = client.get(url(token)).content.decode()
+    assert "your answers were received" in body
+    assert "The clinic has since closed this assessment" in body
+    assert REVIEWING not in body and "discontinued" not in body
+
+
+@pytest.mark.parametrize("state", ["approved", "rejected", "suspended", "superseded"])
+def test_after_a_decision_the_link_says_the_review_is_over_not_what_was_decided(
+        client, token, assessment, state):
+    client.post(url(token, "submit"))
+    # The decision's own flow is tested elsewhere; here only what the link shows after it.
+    Assessment.objects.filter(pk=assessment.pk).update(state=state)
+    body = client.get(url(token)).content.decode()
+    assert "The clinic has completed its review" in body
+    assert REVIEWING not in body
+    assert not re.search(r"approved|rejected|suspended|superseded", body, re.IGNORECASE)
 
 
 def test_an_information_request_reopens_the_portal_with_its_message(

@@ -29,7 +29,7 @@ from clinic.client_ip import client_ip
 from vetting import services
 from vetting.checklist import Evaluation, Severity, evaluate, parse_dossier
 from vetting.forms.checklist import FILE_INPUT, DomainForm, prefix
-from vetting.models import Invitation
+from vetting.models import OPEN_STATES, AssessmentState, Invitation
 from vetting.services import portal as portal_services
 from vetting.services.answers import vendor_may_write
 from vetting.services.errors import ServiceError
@@ -163,8 +163,14 @@ def _base_context(invitation: Invitation, token: str) -> dict[str, Any]:
 
 
 def _closed(request, invitation: Invitation, token: str) -> HttpResponse:
+    """What the link shows once the vendor may no longer write: its last submission, and
+    whether the clinic still reviews it, withdrew the assessment or finished (never what it
+    decided)."""
     context = _base_context(invitation, token)
     context["submission"] = invitation.assessment.submissions.order_by("-number").first()
+    state = invitation.assessment.state
+    context["ended"] = ("withdrawn" if state == AssessmentState.WITHDRAWN
+                        else "" if state in OPEN_STATES else "reviewed")
     return render(request, "vetting/portal/closed.html", context)
 
 
