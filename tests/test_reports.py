@@ -571,3 +571,65 @@ def test_sources_cited_say_where_to_find_them_not_a_project_path(bad):
            "public-safety-notification-exosome-products" in s1[:s1.index("</tr>")]
     assert "shared/seeds" not in sources
     assert "Börger et al." in sources
+
+
+def years_later(monkeypatch, days=3700):
+    """The signing module's clock `days` from now (its certificate: 825 days)."""
+    import datetime as real
+
+    class Clock:
+        UTC, timedelta = real.UTC, real.timedelta
+
+        class datetime(real.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return real.datetime.now(tz) + real.timedelta(days=days)
+
+    monkeypatch.setattr(signing, "dt", Clock)
+
+
+def test_an_expired_signing_certificate_signs_nothing(good, monkeypatch):
+    """A signature made after the certificate's end never validates: the report waits as
+    failed, saying why, instead of being issued invalid for good."""
+    from vetting.models import ReportStatus
+
+    years_later(monkeypatch)
+    report = Report.objects.get(decision__assessment=good)
+    with pytest.raises(signing.SigningNotConfigured, match="expired on .*--rotate"):
+        report_services.report_generate(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED and report.issued_at is None
+    assert not report.file and not report.sha256
+    assert "expired on" in report.last_error
+    assert not AuditEntry.objects.filter(summary__contains="issued and signed").exists()
+
+
+@pytest.mark.parametrize("days, message", [("0", "at least 1 day"), ("-5", "at least 1 day"),
+                                           ("5000", "would outlive the local CA")])
+def test_issue_signing_certificate_checks_its_days(settings, tmp_path, days, message):
+    from django.core.management import CommandError
+
+    settings.SIGNING_DIR = tmp_path / "fresh"
+    call_command("issue_signing_certificate")  # the CA: 10 years
+    before = sorted(p.name for p in (tmp_path / "fresh").iterdir())
+    with pytest.raises(CommandError, match=message) as caught:
+        call_command("issue_signing_certificate", "--rotate", "--days", days)
+    assert caught.value.returncode == 2
+    assert sorted(p.name for p in (tmp_path / "fresh").iterdir()) == before  # nothing written
+
+
+def test_the_system_page_shows_until_when_reports_can_be_signed(client_for, admin_user,
+                                                                 monkeypatch, settings,
+                                                                 tmp_path):
+    def card():
+        page = client_for(admin_user).get("/system/").content.decode()
+        part = page[page.rindex('<div class="card', 0, page.index('id="signing-certificate"')):]
+        return " ".join(part[:part.index("</div></div>")].split())
+
+    assert "valid until" in card() and "Replace it before then" not in card()
+    years_later(monkeypatch, days=800)  # 24 days left
+    assert "Replace it before then" in card() and "border-warning" in card()
+    years_later(monkeypatch, days=900)
+    assert "expired on" in card() and "border-danger" in card()
+    settings.SIGNING_DIR = tmp_path / "none"
+    assert "not installed or not readable" in card()

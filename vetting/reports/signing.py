@@ -80,7 +80,7 @@ def _builder(subject, issuer, public_key, days: int) -> x509.CertificateBuilder:
 def _create_ca(secret: bytes) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     name = _name(f"{settings.CLINIC_NAME} vetting report CA")
-    cert = (_builder(name, name, key.public_key(), 3650)
+    cert = (_builder(name, name, key.public_key(), CA_DAYS)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_key_usage(sign=False, ca=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
@@ -108,12 +108,29 @@ class IssuedCertificate:
     created_ca: bool
 
 
+CA_DAYS = 3650
+
+
 def issue_certificate(*, rotate: bool = False, days: int = 825) -> IssuedCertificate:
-    """Create the local CA (once) and a signing certificate; rotate archives the old one."""
+    """Create the local CA (once) and a signing certificate; rotate archives the old one.
+    The certificate is valid from now for `days` days, within the CA's own validity."""
     target = p12_path()
     if target.exists() and not rotate:
         raise FileExistsError(f"{target} exists: use --rotate to issue a new signing "
                               "certificate (the old one stays valid for old reports).")
+    if days < 1:
+        raise ValueError(f"--days {days}: a signing certificate is valid for at least 1 day "
+                         "(825 by default).")
+    if (_dir() / "ca.pem").exists():
+        ca_end = x509.load_pem_x509_certificate((_dir() / "ca.pem").read_bytes()
+                                                ).not_valid_after_utc
+        left = (ca_end - dt.datetime.now(dt.UTC)).days
+        if days > left:
+            raise ValueError(f"--days {days}: the signing certificate would outlive the local "
+                             f"CA, valid until {ca_end:%Y-%m-%d} ({max(left, 0)} days from now).")
+    elif days > CA_DAYS - 1:
+        raise ValueError(f"--days {days}: at most {CA_DAYS - 1}, within the local CA's "
+                         f"{CA_DAYS} days.")
     secret_file = _dir() / "passphrase"
     if not settings.REPORT_SIGNING_PASSPHRASE and not secret_file.exists():
         _write_private(secret_file, secrets.token_urlsafe(32).encode())
@@ -167,7 +184,43 @@ def load_signer() -> LoadedSigner:
             f"No signing certificate at {path}: set REPORT_SIGNING_P12 or run "
             "`python manage.py issue_signing_certificate`.")
     stat = path.stat()
-    return _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
+    loaded = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
+    # A signature made outside the certificate's validity never validates: refused, so that
+    # the report waits (failed, to retry) rather than being issued invalid for good.
+    now = dt.datetime.now(dt.UTC)
+    certificate = loaded.certificate
+    if now > certificate.not_valid_after_utc:
+        raise SigningNotConfigured(
+            f"The report signing certificate expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}: run `python manage.py "
+            "issue_signing_certificate --rotate` (or install a new REPORT_SIGNING_P12), then "
+            "retry the report. Reports signed before stay valid.")
+    if now < certificate.not_valid_before_utc:
+        raise SigningNotConfigured(
+            "The report signing certificate is valid only from "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the server's clock.")
+    return loaded
+
+
+@dataclass(frozen=True)
+class SignerValidity:
+    until: dt.datetime
+    days_left: int  # negative once expired
+
+
+def signer_validity() -> SignerValidity | None:
+    """Until when the installed signing certificate signs, for the system page; None when no
+    certificate is installed or it cannot be read."""
+    path = p12_path()
+    if not path.exists():
+        return None
+    try:
+        stat = path.stat()
+        cert = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase()).certificate
+    except Exception:  # noqa: BLE001 - the page says it cannot be read; signing says why
+        return None
+    until = cert.not_valid_after_utc
+    return SignerValidity(until, (until - dt.datetime.now(dt.UTC)).days)
 
 
 @functools.lru_cache(maxsize=4)

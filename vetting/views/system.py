@@ -203,13 +203,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "vetting/dashboard.html", context)
 
 
+# The system page warns this many days before the report signing certificate expires.
+SIGNING_WARN_DAYS = 60
+
+
 @require_GET
 @role_required(*ADMIN_ROLES)
 def system_status(request: HttpRequest) -> HttpResponse:
+    from vetting.reports.signing import signer_validity
+
+    validity = signer_validity()
     context = {
         "database_ok": health.check_database(),
         "broker_ok": health.check_broker(),
         "checks": WorkerCheck.objects.select_related("requested_by")[:10],
+        "signing_until": validity.until if validity else None,
+        "signing_days_left": validity.days_left if validity else None,
+        "signing_warn_days": SIGNING_WARN_DAYS,
     }
     return render(request, "vetting/system_status.html", context)
 

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             return
         try:
             issued = issue_certificate(rotate=rotate, days=days)
-        except FileExistsError as exc:
+        except (FileExistsError, ValueError) as exc:
             raise CommandError(str(exc), returncode=2) from None
         if issued.created_ca:
             self.stdout.write(f"created the local CA: {issued.p12.parent / 'ca.pem'}")
