@@ -379,6 +379,61 @@ def test_an_admin_changes_a_product(admin_client, product):
     assert product.name == "Glow Serum"
 
 
+def test_a_refused_product_change_is_shown_at_its_field_not_a_server_error(admin_client,
+                                                                          product):
+    """The services' own checks (here a name taken under other spacing, which the database's
+    case-only constraint lets through) come back as the app's forms show them."""
+    other = Product.objects.create(vendor=product.vendor, name="Other Serum",
+                                   category="exosome_ev", form="topical")
+    entries = AuditEntry.objects.count()
+    response = admin_client.post(url("product", "change", other.pk), {
+        "name": "Glow  Exosome Serum", "category": "exosome_ev", "form": "topical",
+        "description": "typed and kept"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "This vendor already has a product with this name."]
+    assert "typed and kept" in response.content.decode()
+    other.refresh_from_db()
+    assert other.name == "Other Serum" and AuditEntry.objects.count() == entries
+
+
+def test_a_refused_vendor_with_contacts_writes_nothing(admin_client, vendor):
+    entries = AuditEntry.objects.count()
+    response = admin_client.post(url("vendor", "add"), {
+        "name": "AURORA  Regenerative   Labs ", "country": "", "website": "", "address": "",
+        "notes": "", "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
+        "contacts-0-name": "Min-ji Park", "contacts-0-email": "qa@aurora.example"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "A vendor with this name is already registered."]
+    assert Vendor.objects.count() == 1 and not VendorContact.objects.exists()
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_duplicate_differing_in_case_reads_as_a_sentence_not_a_constraint(admin_client,
+                                                                            vendor):
+    response = admin_client.post(url("vendor", "add"), {
+        "name": "aurora regenerative labs", "country": "", "website": "", "address": "",
+        "notes": "", "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Constraint" not in page
+    assert "A vendor with this name is already registered." in page
+    assert Vendor.objects.count() == 1
+
+
+def test_an_assessed_products_category_and_form_are_shown_not_offered(admin_client,
+                                                                      assessment):
+    product = assessment.product
+    page = admin_client.get(url("product", "change", product.pk)).content.decode()
+    assert 'name="category"' not in page and 'name="form"' not in page
+    response = admin_client.post(url("product", "change", product.pk), {
+        "name": "Glow Serum", "category": "pdrn", "form": "injectable", "description": ""})
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.category, product.form) == (
+        "Glow Serum", "exosome_ev", "topical")
+
+
 # ---------------------------------------------------------------- who may enter
 
 

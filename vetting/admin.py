@@ -82,6 +82,31 @@ class RegisterAdmin(admin.ModelAdmin):
         obj.pk, obj._state.adding = saved.pk, False
         obj.refresh_from_db()
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save the services refuse (a locked category, a name taken under other spacing,
+        an inline contact's e-mail) is rolled back whole by the view's transaction, and the
+        page is shown again with what was typed and each reason next to its field."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as exc:
+            request.refused_problems = exc.problems
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        problems = getattr(request, "refused_problems", None)
+        if not problems:
+            return form_class
+
+        class Refused(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                for field, message in problems:  # an inline contact's: above the form
+                    self.add_error(field if field in self.fields else None, message)
+                return cleaned
+
+        return Refused
+
 
 class FoldedSearch:
     """Searches the case-folded copies of names and countries (`search_*`), as the
@@ -252,10 +277,15 @@ class ProductAdmin(FoldedSearch, RegisterAdmin):
     service_fields = registry.PRODUCT_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "vendor"] if obj else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        # Set by answers 0.1 and 0.2 once assessed: shown, changed only there.
+        locked = ["category", "form"] if registry.profile_locked(obj) else []
+        return [*self.readonly_fields, "vendor", *locked]
 
     def service_save(self, user, obj, values, change):
         if change:
+            values = {"category": obj.category, "form": obj.form, **values}  # when locked
             return registry.product_update(user=user, product=Product.objects.get(pk=obj.pk),
                                            **values)
         return registry.product_create(user=user, vendor=obj.vendor, **values)

@@ -47,7 +47,9 @@ class Vendor(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="vendor_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"), name="vendor_name_unique_ci",
+                violation_error_message="A vendor with this name is already registered."),
         ]
 
     def __str__(self) -> str:
@@ -74,7 +76,9 @@ class VendorContact(models.Model):
         ordering = ["-is_primary", "name"]
         constraints = [
             models.UniqueConstraint(
-                "vendor", Lower("email"), name="vendorcontact_email_unique_per_vendor"
+                "vendor", Lower("email"), name="vendorcontact_email_unique_per_vendor",
+                violation_error_message="This vendor already has a contact with this e-mail "
+                                        "address.",
             ),
             models.UniqueConstraint(
                 fields=["vendor"], condition=models.Q(is_primary=True),
@@ -131,7 +135,9 @@ class Product(models.Model):
     class Meta:
         ordering = ["vendor__name", "name"]
         constraints = [
-            models.UniqueConstraint("vendor", Lower("name"), name="product_name_unique_per_vendor"),
+            models.UniqueConstraint(
+                "vendor", Lower("name"), name="product_name_unique_per_vendor",
+                violation_error_message="This vendor already has a product with this name."),
             models.CheckConstraint(
                 condition=models.Q(category__in=ProductCategory.values),
                 name="product_category_valid",
