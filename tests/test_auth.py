@@ -51,6 +51,53 @@ def test_login_is_throttled_after_repeated_failures(client, practitioner, settin
     assert AccessAttempt.objects.get(username="pia").failures_since_start >= 5
 
 
+def lock_out(client, settings, username="pia"):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post("/accounts/login/", {"username": username, "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": username, "password": PASSWORD}
+                       ).status_code == 429
+
+
+def test_a_password_reset_lifts_the_lock_out_as_its_page_says(client, practitioner, settings):
+    lock_out(client, settings)
+    client.post("/accounts/password_reset/", {"email": "pia@clinic.example"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
+    new = "a-brand-new-passphrase-42"
+    client.post(client.get(link)["Location"], {"new_password1": new, "new_password2": new})
+    assert not AccessAttempt.objects.filter(username="pia").exists()
+    response = client.post("/accounts/login/", {"username": "pia", "password": new})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_a_password_set_by_an_admin_lifts_the_lock_out(client, practitioner, make_user,
+                                                        settings):
+    from django.test import Client
+    from django.urls import reverse
+
+    lock_out(client, settings)
+    admin = Client()
+    admin.force_login(make_user("admin", username="ada", is_staff=True))
+    new = "another-long-phrase-2"
+    response = admin.post(reverse("admin:auth_user_password_change", args=[practitioner.pk]),
+                          {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 302
+    response = client.post("/accounts/login/", {"username": "pia", "password": new})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_a_password_change_by_its_user_leaves_other_lock_outs(client, practitioner,
+                                                              make_user, settings):
+    """Only a new password lifts a lock-out, and only the account's own."""
+    lock_out(client, settings)
+    other = make_user("practitioner", username="ola")
+    other_client = type(client)()
+    other_client.force_login(other)
+    new = "a-brand-new-passphrase-42"
+    other_client.post("/accounts/password_change/", {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert AccessAttempt.objects.filter(username="pia").exists()
+
+
 def test_logout_needs_post_and_ends_the_session(client, practitioner):
     client.force_login(practitioner)
     assert client.get("/accounts/logout/").status_code == 405

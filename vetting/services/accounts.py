@@ -91,6 +91,16 @@ def account_password_record(*, actor_user, user, before: dict[str, Any],
     audit_record(actor=Actor.for_user(actor_user), event=AuditEvent.RECORD_CHANGE, obj=user,
                  summary=f"Account {user.get_username()}: " + "; ".join(changes),
                  before=before, after=after)
+    login_failures_clear(user)
+
+
+def login_failures_clear(user) -> None:
+    """Lift a lock-out after too many failed log-ins (django-axes' records of the account's
+    failures, from every address): a new password set by an admin, or reset through the
+    e-mailed link, is the way back in that the lock-out page offers."""
+    from axes.utils import reset
+
+    reset(username=user.get_username())
 
 
 def own_password_record(*, user, how: str) -> None:
@@ -99,6 +109,8 @@ def own_password_record(*, user, how: str) -> None:
     never the password or its hash."""
     audit_record(actor=Actor.for_user(user), event=AuditEvent.RECORD_CHANGE, obj=user,
                  summary=f"Account {user.get_username()}: password {how} by its user")
+    if how == "reset":
+        login_failures_clear(user)
 
 
 def group_state(group, *, members: bool = False) -> dict[str, Any]:
