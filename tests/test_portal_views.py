@@ -112,6 +112,18 @@ def test_home_shows_the_vendor_domains_with_progress(visitor, token, assessment)
     assert_private(response)
 
 
+def test_continue_opens_the_first_section_with_something_left_to_do(client, token,
+                                                                    assessment):
+    assert f'href="/v/{token}/steps/1/">Start</a>' in client.get(url(token)).content.decode()
+    client.post(url(token, "steps", "1"), {
+        "q1_1__source": "plant", "q1_1__viable_leukocytes": "no", "q1_2__cell_type": "specific",
+        "q1_2__inci_name": "Centella Asiatica Callus Culture Vesicles",
+        "q1_2__called_exosome": "yes", "save": ""})
+    assert assessment.answers.filter(question_id__in=["1.1", "1.2"]).count() == 2
+    body = client.get(url(token)).content.decode()
+    assert f'href="/v/{token}/steps/2/">Continue</a>' in body  # section 1 is complete
+
+
 @pytest.mark.parametrize("parts", [(), ("steps", "1"), ("submit",)])
 def test_any_page_of_the_link_records_the_opening(client, token, issued, parts):
     """A vendor who bookmarked a section opened the link too (only home used to count)."""

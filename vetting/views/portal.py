@@ -185,6 +185,8 @@ def portal_home(request: HttpRequest, invitation: Invitation, token: str) -> Htt
     evaluation = services.assessment_evaluation(assessment)
     rows = overview_rows(assessment, evaluation)
     context = {**_base_context(invitation, token), "rows": rows,
+               # "Continue" opens the first section with something left to do.
+               "next_row": next((row for row in rows if row["todo"]), rows[0] if rows else None),
                "total": sum(r["applicable"] for r in rows),
                "answered": sum(r["answered"] for r in rows),
                "to_confirm": sum(r["to_confirm"] for r in rows),
@@ -368,7 +370,9 @@ def portal_submit(request: HttpRequest, invitation: Invitation, token: str) -> H
     evaluation = services.assessment_evaluation(assessment)
     rows = overview_rows(assessment, evaluation)
     missing = [item for row in rows for item in row["todo"]]
-    context = {**_base_context(invitation, token), "rows": rows, "error": error,
+    context = {**_base_context(invitation, token), "rows": rows,
+               # "Continue" opens the first section with something left to do.
+               "next_row": next((row for row in rows if row["todo"]), rows[0] if rows else None), "error": error,
                "missing": missing, "to_confirm": any(item["to_confirm"] for item in missing)}
     return render(request, "vetting/portal/submit.html", context, status=400 if error else 200)
 
