@@ -370,9 +370,7 @@ def portal_submit(request: HttpRequest, invitation: Invitation, token: str) -> H
     evaluation = services.assessment_evaluation(assessment)
     rows = overview_rows(assessment, evaluation)
     missing = [item for row in rows for item in row["todo"]]
-    context = {**_base_context(invitation, token), "rows": rows,
-               # "Continue" opens the first section with something left to do.
-               "next_row": next((row for row in rows if row["todo"]), rows[0] if rows else None), "error": error,
+    context = {**_base_context(invitation, token), "rows": rows, "error": error,
                "missing": missing, "to_confirm": any(item["to_confirm"] for item in missing)}
     return render(request, "vetting/portal/submit.html", context, status=400 if error else 200)
 
