@@ -135,6 +135,19 @@ def test_check_deploy_warns_of_a_site_url_the_outside_cannot_use(tmp_path, site_
     assert warning in result.stderr + result.stdout
 
 
+def test_check_warns_of_a_checklist_folder_that_is_not_there(tmp_path, settings):
+    """A mistyped CHECKLIST_DIRS left load_checklists loading only the bundled versions,
+    without a word."""
+    from django.core.checks import run_checks
+
+    (tmp_path / "versions").mkdir()
+    settings.CHECKLIST_DIRS = [str(tmp_path / "versions"), str(tmp_path / "verisons")]
+    warnings = [m for m in run_checks() if m.id == "vetting.W003"]
+    assert [w.msg for w in warnings] == [
+        f"CHECKLIST_DIRS names {str(tmp_path / 'verisons')!r}, which is not a folder: its "
+        "checklist versions are not loaded."]
+
+
 def test_production_security_settings_can_be_overridden(tmp_path):
     values = settings_in(tmp_path, DEBUG="0", SECRET_KEY=LONG_KEY, ALLOWED_HOSTS="example.org",
                          SECURE_SSL_REDIRECT="0")

@@ -44,3 +44,16 @@ def site_url_check(app_configs, **kwargs) -> list[Warning]:
             hint="Serve the site over HTTPS and set SITE_URL to its https:// address.",
             id="vetting.W002")]
     return []
+
+
+@register()
+def checklist_dirs_check(app_configs, **kwargs) -> list[Warning]:
+    """A folder in CHECKLIST_DIRS that is not there: load_checklists would read only the
+    bundled versions and say nothing of the clinic's own (a typo in the setting)."""
+    from pathlib import Path
+
+    return [Warning(f"CHECKLIST_DIRS names {folder!r}, which is not a folder: its checklist "
+                    "versions are not loaded.",
+                    hint="Correct the path in CHECKLIST_DIRS (comma-separated folders).",
+                    id="vetting.W003")
+            for folder in settings.CHECKLIST_DIRS if not Path(folder).is_dir()]
