@@ -81,10 +81,15 @@ def test_taking_a_role_away_and_deactivating_are_one_entry(admin_client, make_us
     assert entry.summary == "Account rita: role taken away: reviewer; deactivated"
 
 
-def test_admin_site_access_and_superuser_status_are_audited(admin_client, staff_member):
+@pytest.fixture
+def superuser_client(client_for, make_user):
+    return client_for(make_user("admin", username="root", is_staff=True, is_superuser=True))
+
+
+def test_admin_site_access_and_superuser_status_are_audited(superuser_client, staff_member):
     data = change_data(staff_member, roles=["practitioner"],
                        flags={"is_staff": True, "is_superuser": True})
-    admin_client.post(change_url(staff_member), data)
+    superuser_client.post(change_url(staff_member), data)
     [entry] = account_entries()
     assert entry.summary == "Account sam: admin site access given; made a superuser"
 
@@ -209,9 +214,9 @@ def test_anonymous_cannot_give_roles(client_for, staff_member):
     assert roles_of(staff_member) == ["practitioner"] and account_entries() == []
 
 
-def test_a_permission_given_to_an_account_is_audited(admin_client, staff_member):
+def test_a_permission_given_to_an_account_is_audited(superuser_client, staff_member):
     data = change_data(staff_member, roles=["practitioner"], permissions=("auth.change_user",))
-    admin_client.post(change_url(staff_member), data)
+    superuser_client.post(change_url(staff_member), data)
     assert staff_member.has_perm("auth.change_user")
     [entry] = account_entries()
     assert entry.summary == "Account sam: permission given: auth.change_user"
@@ -382,3 +387,18 @@ def test_other_roles_cannot_change_groups(client_for, make_user, role):
     response = client.post(group_url(group), {"permissions": [permission("auth.change_user").pk]})
     assert response.status_code == 403
     assert not group.permissions.exists() and group_entries() == []
+
+
+def test_an_admin_who_is_not_a_superuser_cannot_make_superusers_or_grant_permissions(
+        admin_client, admin_user, staff_member):
+    """The admin role manages what people may do through roles; an admin could make
+    themselves a superuser (and grant themselves the deletion of audit entries)."""
+    page = admin_client.get(change_url(admin_user)).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    for user in (admin_user, staff_member):
+        data = change_data(user, roles=roles_of(user), flags={"is_superuser": True},
+                           permissions=("vetting.delete_auditentry",))
+        assert admin_client.post(change_url(user), data).status_code == 302
+        user.refresh_from_db()
+        assert not user.is_superuser and not user.user_permissions.exists()
+    assert account_entries() == []  # nothing changed, nothing recorded

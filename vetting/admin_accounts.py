@@ -34,6 +34,15 @@ def _locked(model, pk):
 
 
 class AuditedUserAdmin(UserAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        """Only a superuser makes superusers or grants permissions one by one: the admin
+        role manages what people may do through the roles, which the trail names plainly
+        (an admin could otherwise make themselves a superuser)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
     def save_model(self, request, obj, form, change):
         # The stored state, read before the form's values are saved over it.
         obj._audit_before = (accounts.account_state(_locked(User, obj.pk))
