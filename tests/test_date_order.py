@@ -97,6 +97,50 @@ def test_import_refuses_a_dossier_with_dates_out_of_order_and_writes_nothing(
     assert AuditEntry.objects.count() == entries
 
 
+# A year no document has, and a past event dated in the future.
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"q4_2__manufacture_date": "0001-01-01", "q4_2__expiry_date": "2027-01-01"},
+     "q4_2__manufacture_date", "The manufacture date (0001-01-01) is not a plausible date: "
+                               "check the year."),
+    ({"q4_2__manufacture_date": "2026-01-01", "q4_2__expiry_date": "9999-12-31"},
+     "q4_2__expiry_date", "The expiry date (9999-12-31) is not a plausible date: check the "
+                          "year."),
+])
+def test_a_year_no_document_has_is_marked_at_its_field(checklist_version, data, field,
+                                                       message):
+    assert step_4(checklist_version, data).errors == {field: [message]}
+
+
+def test_a_manufacture_date_in_the_future_is_marked(checklist_version):
+    from datetime import timedelta
+
+    later = (services.clinic_today() + timedelta(days=3)).isoformat()
+    form = step_4(checklist_version, {"q4_2__manufacture_date": later,
+                                      "q4_2__expiry_date": "2031-05-01"})
+    assert form.errors == {"q4_2__manufacture_date": [
+        f"The manufacture date ({later}) is in the future: check the date on the document."]}
+
+
+def test_tomorrow_is_accepted_for_a_vendor_a_time_zone_ahead(checklist_version):
+    from datetime import timedelta
+
+    tomorrow = (services.clinic_today() + timedelta(days=1)).isoformat()
+    form = step_4(checklist_version, {"q4_2__manufacture_date": tomorrow,
+                                      "q4_2__expiry_date": "2031-05-01"})
+    assert form.errors == {}
+
+
+def test_the_service_refuses_a_certificate_issued_in_the_future(assessment, practitioner):
+    entries, answers = AuditEntry.objects.count(), stored(assessment)
+    with pytest.raises(services.InvalidInput, match="The issue date .* is in the future"):
+        services.answer_set(assessment=assessment, question_id="2.2", user=practitioner,
+                            value={"issue_date": "2031-03-01", "expiry_date": "2034-03-01"},
+                            source="import")
+    assert stored(assessment) == answers
+    assert AuditEntry.objects.count() == entries
+
+
 # Stored before the check existed: kept as they are until someone changes them.
 
 LEGACY = {"manufacture_date": "2026-08-01", "expiry_date": "2026-07-31"}

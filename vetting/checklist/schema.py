@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache, cached_property
 from pathlib import Path
@@ -100,13 +100,30 @@ ORDER: Mapping[str, tuple[str, Mapping[str, tuple[str, ...]]]] = MappingProxyTyp
 # Choices of a "several of" field that stand alone: "none" (or "unknown") with a method ticked
 # beside it says two things at once, and a rule on "none" would flag a product that has one.
 STANDALONE_CHOICES = frozenset({"none", "none_reported", "unknown"})
+# Dates of what has already happened (a certificate's issue, a lot's manufacture): never
+# after the day they are entered. Any date outside PLAUSIBLE_YEARS is a mistyped year.
+PAST_DATES = frozenset({"issue_date", "manufacture_date"})
+PLAUSIBLE_YEARS = range(1900, 2101)
 
 
-def answer_problems(question: Question, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def answer_problems(question: Question, row: Mapping[str, Any], *,
+                    today: date | None = None) -> list[tuple[str, str]]:
     """(field name, message) for what one answer or row (typed: dates as dates, numbers as
-    numbers, a "several of" field as a list) says against itself: dates or numbers out of
-    order (ORDER), a standalone choice ticked with others (STANDALONE_CHOICES)."""
+    numbers, a "several of" field as a list) says against itself: a year no document has
+    (PLAUSIBLE_YEARS), a past event dated after `today` (PAST_DATES), dates or numbers out
+    of order (ORDER), a standalone choice ticked with others (STANDALONE_CHOICES)."""
     problems = []
+    for field in question.fields:
+        value = row.get(field.name)
+        if field.type != "date" or not isinstance(value, date):
+            continue
+        if value.year not in PLAUSIBLE_YEARS:
+            problems.append((field.name, f"The {field.label} ({value.isoformat()}) is not a "
+                                         "plausible date: check the year."))
+        elif (today is not None and field.name in PAST_DATES
+              and value > today + timedelta(days=1)):  # a day ahead: another time zone
+            problems.append((field.name, f"The {field.label} ({value.isoformat()}) is in the "
+                                         "future: check the date on the document."))
     for kind, (word, order) in ORDER.items():
         for upper, lower_names in order.items():
             field, value = question.field_map.get(upper), row.get(upper)

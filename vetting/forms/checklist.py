@@ -22,6 +22,7 @@ from django import forms
 
 from vetting.checklist import Checklist, Field, Question, answer_problems
 from vetting.checklist.dossier import NUMBER_LIMIT, TEXT_MAX_LENGTH
+from vetting.services.evaluation import clinic_today
 
 from .widgets import DecimalNumberField, NumberText, WholeNumberField
 
@@ -368,7 +369,7 @@ class DomainForm(forms.Form):
             for row in range(self.rows[question.id]) if question.repeatable else [None]:
                 typed = {name: data.get(field_name(question, question.field_map[name], row))
                          for name in names}
-                for name, problem in answer_problems(question, typed):
+                for name, problem in answer_problems(question, typed, today=clinic_today()):
                     name = field_name(question, question.field_map[name], row)
                     if name not in self.errors:  # one message a field
                         self.add_error(name, problem)

@@ -54,7 +54,7 @@ def consistency_check(checklist: Checklist, question_id: str, value: Any) -> Non
     for row in value if isinstance(value, list) else [value] if value else []:
         typed = {name: date.fromisoformat(v) if name in dates and isinstance(v, str) else v
                  for name, v in row.items()}
-        for _field, problem in answer_problems(question, typed):
+        for _field, problem in answer_problems(question, typed, today=clinic_today()):
             raise InvalidInput(f"Question {question_id}: {problem}", field=question_id)
 
 
