@@ -376,6 +376,24 @@ def test_an_upload_follows_the_upload_rules(send, pdf_upload):
     assert EvidenceDocument.objects.count() == 0
 
 
+def test_the_vendor_may_replace_only_a_document_it_uploaded(send, assessment, practitioner,
+                                                            pdf_upload):
+    from vetting.services import evidence_upload
+    from vetting.services.errors import NotAllowed
+
+    invitation = send().invitation
+    held = evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                           upload=pdf_upload("clinic.pdf"), user=practitioner)
+    entries = AuditEntry.objects.count()
+    with pytest.raises(NotAllowed, match="Only a document you uploaded"):
+        portal_services.portal_upload(invitation=invitation, question_id="4.1", kind="coa",
+                                      upload=pdf_upload("mine.pdf", b"%PDF-1.4 mine"),
+                                      replaces=held)
+    held.refresh_from_db()
+    assert held.is_current and EvidenceDocument.objects.count() == 1
+    assert AuditEntry.objects.count() == entries
+
+
 def test_an_upload_is_read_and_checked_before_the_assessment_is_locked(send, pdf_upload,
                                                                        monkeypatch):
     """On SQLite the lock is the whole database's: a slow file must not hold it."""

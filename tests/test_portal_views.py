@@ -321,6 +321,47 @@ def test_upload_stores_the_document(client, token, assessment, pdf_upload):
     assert "CoA lot 7.pdf" in page and "Document uploaded." in page
 
 
+def test_the_vendor_replaces_a_wrong_file_and_the_clinic_keeps_both(client, token,
+                                                                    assessment, pdf_upload):
+    upload_on(client, token, "4", {"upload": "q4_1",
+                                   "file-q4_1-coa": pdf_upload("wrong-lot-CoA.pdf")})
+    wrong = EvidenceDocument.objects.get(assessment=assessment)
+    page = client.get(url(token, "steps", "4")).content.decode()
+    assert f'name="replace-{wrong.pk}"' in page
+    response = upload_on(client, token, "4", {
+        "upload": "q4_1", f"replace-{wrong.pk}": pdf_upload("right-lot-CoA.pdf",
+                                                             PDF_BYTES + b"% right")})
+    assert response.status_code == 302
+    right = EvidenceDocument.objects.get(assessment=assessment, is_current=True)
+    assert (right.original_name, right.replaces_id, right.kind) == (
+        "right-lot-CoA.pdf", wrong.pk, "coa")
+    wrong.refresh_from_db()
+    assert not wrong.is_current  # kept in the record as the previous version
+    page = client.get(url(token, "steps", "4")).content.decode()
+    assert "right-lot-CoA.pdf" in page and "wrong-lot-CoA.pdf" not in page
+
+
+def test_the_vendor_cannot_replace_the_clinics_document_or_another_assessments(
+        client, token, assessment, other, practitioner, pdf_upload):
+    held = evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                           upload=pdf_upload("clinic-CoA.pdf"), user=practitioner)
+    elsewhere = evidence_upload(assessment=other[0], question_id="4.1", kind="coa",
+                                upload=pdf_upload("other-CoA.pdf", PDF_BYTES + b"% b"),
+                                vendor_label="Otto")
+    page = client.get(url(token, "steps", "4")).content.decode()
+    assert f'name="replace-{held.pk}"' not in page
+    for document in (held, elsewhere):
+        before = EvidenceDocument.objects.count()
+        response = upload_on(client, token, "4", {
+            "upload": "q4_1", f"replace-{document.pk}": pdf_upload(
+                "mine.pdf", PDF_BYTES + f"% {document.pk}".encode())})
+        assert response.status_code == 400
+        assert "mine.pdf was not stored" in response.content.decode()
+        assert EvidenceDocument.objects.count() == before
+        document.refresh_from_db()
+        assert document.is_current
+
+
 def test_an_upload_saves_the_answers_typed_before_it(client, token, assessment, pdf_upload):
     response = upload_on(client, token, "4", {"q4_4__result": "pass", "upload": "q4_1",
                                               "file-q4_1-coa": pdf_upload()})

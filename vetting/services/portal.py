@@ -36,7 +36,7 @@ from vetting.uploads import inspect_upload
 
 from .answers import set_answer_locked, vendor_may_write
 from .common import lock_assessment, require_role
-from .errors import InvalidInput, InvalidState
+from .errors import InvalidInput, InvalidState, NotAllowed
 from .evaluation import assessment_refresh
 from .lifecycle import assessment_invite, assessment_vendor_submit
 from .mail import send
@@ -224,12 +224,16 @@ def uploads_since_last_submission(assessment: Assessment) -> int:
     return documents.count()
 
 
-def portal_upload(*, invitation: Invitation, question_id: str, kind: str,
-                  upload) -> EvidenceDocument:
-    """Store a vendor document (the same checks as the clinic's), within the count limit."""
+def portal_upload(*, invitation: Invitation, question_id: str, kind: str, upload,
+                  replaces: EvidenceDocument | None = None) -> EvidenceDocument:
+    """Store a vendor document (the same checks as the clinic's), within the count limit;
+    `replaces`: a document the vendor uploaded, which stays in the record as the previous
+    version (a wrong file, corrected before or after a submission)."""
     from .answers import evidence_upload
 
     _require_live(invitation)
+    if replaces is not None and not replaces.uploaded_by_vendor:
+        raise NotAllowed("Only a document you uploaded can be replaced here.", field="file")
     limit = settings.PORTAL_MAX_UPLOADS_PER_SUBMISSION
     # Read and checked before the lock (on SQLite, the whole database's write lock): a
     # large or malformed file holds up no one else.
@@ -241,7 +245,8 @@ def portal_upload(*, invitation: Invitation, question_id: str, kind: str,
                                "most one submission may hold. Submit, or ask the clinic.",
                                field="file")
         return evidence_upload(assessment=assessment, question_id=question_id, kind=kind,
-                               upload=upload, vendor_label=vendor_label(invitation), info=info)
+                               upload=upload, vendor_label=vendor_label(invitation), info=info,
+                               replaces=replaces)
 
 
 def portal_submit(*, invitation: Invitation) -> VendorSubmission:

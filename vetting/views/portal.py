@@ -265,21 +265,22 @@ def portal_step(request: HttpRequest, invitation: Invitation, token: str,
 
 def _store_chosen_files(request, invitation: Invitation,
                         form: DomainForm) -> tuple[list, dict[str, str]]:
-    """Store each file chosen on the section (input `file-<question>-<kind>`): the stored
+    """Store each file chosen on the section (input `file-<question>-<kind>`, and
+    `replace-<document>` for a new version of one the vendor uploaded): the stored
     documents, and a message for each question whose file was refused."""
     questions = {prefix(q): q for q in form.questions}
     stored, refused = [], {}
     for name, uploads in request.FILES.lists():
-        match = FILE_INPUT.fullmatch(name)
-        question = questions.get(match["anchor"]) if match else None
+        question, kind, replaces = _file_target(invitation, name, questions)
         for upload in uploads:
             if question is None:
-                refused[""] = f"{upload.name} was not stored: no question here asks for it."
+                refused[""] = (f"{upload.name} was not stored: no question here asks for it "
+                               "(or the document it was to replace was replaced meanwhile).")
                 continue
             try:
                 stored.append(portal_services.portal_upload(
-                    invitation=invitation, question_id=question.id, kind=match["kind"],
-                    upload=upload))
+                    invitation=invitation, question_id=question.id, kind=kind,
+                    upload=upload, replaces=replaces))
             except ServiceError as exc:
                 message = f"{upload.name} was not stored: {exc.message}"
                 refused[question.id] = " ".join(filter(None, [refused.get(question.id),
@@ -288,6 +289,20 @@ def _store_chosen_files(request, invitation: Invitation,
     if pressed in questions and not request.FILES:
         refused[questions[pressed].id] = "Choose a file, then press Upload."
     return stored, refused
+
+
+def _file_target(invitation: Invitation, name: str, questions: dict):
+    """(question, kind, document replaced or None) of a section's file input; (None, None,
+    None) when it names nothing here."""
+    match = FILE_INPUT.fullmatch(name)
+    if match is None:
+        return None, None, None
+    if not match["document"]:
+        return questions.get(match["anchor"]), match["kind"], None
+    document = invitation.assessment.documents.filter(
+        pk=match["document"], is_current=True).exclude(uploaded_by_vendor="").first()
+    here = [q for q in questions.values() if document and q.id in document.question_ids]
+    return (here[0], document.kind, document) if here else (None, None, None)
 
 
 def _after_save(request, invitation: Invitation, token: str, domain_id: str, *,
