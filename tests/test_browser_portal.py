@@ -51,6 +51,9 @@ def test_invite_answer_upload_return_submit_request_information_resubmit(
     assessment = services.assessment_create(user=practitioner, product=product)
     coa, gmp = tmp_path / "CoA lot 24-117.pdf", tmp_path / "GMP certificate.pdf"
     coa.write_bytes(PDF_BYTES + b"% coa")
+    right = tmp_path / "right" / coa.name  # the same name, the right lot's content
+    right.parent.mkdir()
+    right.write_bytes(PDF_BYTES + b"% the right coa")
     gmp.write_bytes(PDF_BYTES + b"% gmp")
 
     # The practitioner invites the vendor from the assessment page.
@@ -87,6 +90,13 @@ def test_invite_answer_upload_return_submit_request_information_resubmit(
     phone.get_by_role("button", name="Save", exact=True).click()
     phone.wait_for_selector("text=Saved.")
     upload(phone, "q4_1", "coa", coa)
+    # A wrong file is replaced by the right one (the clinic keeps both on record).
+    phone.locator("#q4_1 summary", has_text="replace").click()
+    shot(phone, "portal-3b-replace-phone")
+    phone.locator("#q4_1 input[name^=replace-]").set_input_files(str(right))
+    phone.locator("#q4_1 details").get_by_role("button", name="Upload").click()
+    phone.wait_for_selector("text=Document uploaded.")
+    assert phone.inner_text("#q4_1").count("Document:") == 1  # the right one, in its place
     phone.goto(link + "steps/2/")
     phone.fill("[name=q2_2__issuing_body]", "MFDS")  # typed, not saved: the upload saves it
     upload(phone, "q2_2", "gmp_certificate", gmp)
