@@ -233,6 +233,19 @@ def test_the_audit_list_searches_summaries(admin_client, assessment):
     assert summaries and all("answered" in s for s in summaries)
 
 
+@pytest.mark.parametrize("term", ["Glow EXOSOME", "aurora regenerative"])
+def test_the_audit_list_finds_a_products_or_vendors_whole_trail(admin_client, assessment,
+                                                               practitioner, term):
+    from vetting import services
+
+    services.answer_set(assessment=assessment, question_id="5.1", user=practitioner,
+                        value={"route": "intact_skin"}, source="import")
+    ours = set(AuditEntry.objects.filter(assessment=assessment).values_list("seq", flat=True))
+    assert any("Glow" not in e.summary for e in AuditEntry.objects.filter(seq__in=ours))
+    response = admin_client.get(url("auditentry", "changelist"), {"q": term})
+    assert {e.seq for e in response.context["cl"].result_list} >= ours
+
+
 def test_the_checklist_version_list_counts_questions(admin_client, checklist_version):
     response = admin_client.get(url("checklistversion", "changelist"))
     assert response.status_code == 200

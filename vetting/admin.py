@@ -484,6 +484,15 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["assessment__product"]
     list_filter = ["event", "actor_kind"]
     search_fields = ["summary", "actor_label"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also a product's or a vendor's whole trail, its assessments' entries (found by
+        the names' case-folded copies), not only the entries whose summary names it."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if term := folded(search_term.strip()):
+            results |= queryset.filter(Q(assessment__product__search_name__contains=term)
+                                       | Q(assessment__product__vendor__search_name__contains=term))
+        return results, duplicates
     ordering = ["-seq"]
     fields = ["seq", "created_at", "actor_kind", "actor_user", "actor_label", "event",
               "assessment", "object_type", "object_id", "summary", "before", "after",
