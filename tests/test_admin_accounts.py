@@ -334,13 +334,14 @@ def group_entries() -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(object_type="Group").order_by("seq"))
 
 
-def test_a_role_groups_permissions_are_audited(admin_client, admin_user):
+def test_a_role_groups_permissions_are_audited(client_for, make_user):
+    root = make_user("admin", username="root", is_staff=True, is_superuser=True)
     group = Group.objects.get(name="reviewer")
-    response = admin_client.post(group_url(group), {
+    response = client_for(root).post(group_url(group), {
         "permissions": [permission("auth.change_user").pk]})
     assert response.status_code == 302
     [entry] = group_entries()
-    assert entry.actor_user == admin_user
+    assert entry.actor_user == root
     assert entry.summary == "Group reviewer: permission given: auth.change_user"
     assert (entry.before["permissions"], entry.after["permissions"]) == (
         [], ["auth.change_user"])
@@ -356,8 +357,9 @@ def test_another_group_can_be_renamed_and_is_audited(admin_client):
     assert entry.summary == "Group late shift: renamed from night shift"
 
 
-def test_another_group_can_be_created_and_deleted_and_both_are_audited(admin_client,
+def test_another_group_can_be_created_and_deleted_and_both_are_audited(superuser_client,
                                                                        staff_member):
+    admin_client = superuser_client
     response = admin_client.post(reverse("admin:auth_group_add"), {
         "name": "night shift", "permissions": [permission("vetting.view_vendor").pk]})
     assert response.status_code == 302
@@ -371,12 +373,13 @@ def test_another_group_can_be_created_and_deleted_and_both_are_audited(admin_cli
         "Group night shift: deleted (members: sam)"]
 
 
-def test_a_group_change_is_not_kept_when_its_entry_cannot_be_written(admin_client,
+def test_a_group_change_is_not_kept_when_its_entry_cannot_be_written(superuser_client,
                                                                       monkeypatch):
     group = Group.objects.get(name="reviewer")
     refuse_audit(monkeypatch)
     with pytest.raises(RuntimeError):
-        admin_client.post(group_url(group), {"permissions": [permission("auth.change_user").pk]})
+        superuser_client.post(group_url(group),
+                              {"permissions": [permission("auth.change_user").pk]})
     assert not group.permissions.exists()
 
 
@@ -402,3 +405,35 @@ def test_an_admin_who_is_not_a_superuser_cannot_make_superusers_or_grant_permiss
         user.refresh_from_db()
         assert not user.is_superuser and not user.user_permissions.exists()
     assert account_entries() == []  # nothing changed, nothing recorded
+
+
+def test_an_admin_cannot_change_a_superusers_account_or_password(admin_client, make_user):
+    """Setting a superuser's password (or its e-mail, for a reset) would be signing in as
+    it."""
+    root = make_user("admin", username="root", is_staff=True, is_superuser=True)
+    before = root.password
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "taken-over-phrase-1", "password2": "taken-over-phrase-1",
+         "usable_password": "true"})
+    assert response.status_code == 403
+    response = admin_client.post(change_url(root), change_data(
+        root, roles=["admin"], email="ada@clinic.example", flags={"is_superuser": True}))
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.password == before and root.email != "ada@clinic.example"
+    assert account_entries() == []
+
+
+def test_an_admin_cannot_give_a_group_permissions(admin_client, admin_user):
+    """A group with the deletion of audit entries, joined by the admin, was the other way to
+    a superuser's powers."""
+    response = admin_client.post(reverse("admin:auth_group_add"), {
+        "name": "x", "permissions": [permission("vetting.delete_auditentry").pk]})
+    assert response.status_code == 302
+    assert not Group.objects.get(name="x").permissions.exists()
+    group = Group.objects.get(name="admin")
+    before = set(group.permissions.values_list("pk", flat=True))
+    admin_client.post(group_url(group), {
+        "permissions": [*before, permission("vetting.delete_auditentry").pk]})
+    assert set(group.permissions.values_list("pk", flat=True)) == before

@@ -34,14 +34,27 @@ def _locked(model, pk):
 
 
 class AuditedUserAdmin(UserAdmin):
+    """Only a superuser makes superusers, grants permissions (one by one, or to a group:
+    AuditedGroupAdmin) or changes a superuser's account (its password, its e-mail for a
+    reset): the admin role manages what people may do through the roles, which the trail
+    names plainly. Otherwise an admin could make themselves a superuser."""
+
     def get_readonly_fields(self, request, obj=None):
-        """Only a superuser makes superusers or grants permissions one by one: the admin
-        role manages what people may do through the roles, which the trail names plainly
-        (an admin could otherwise make themselves a superuser)."""
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += ["is_superuser", "user_permissions"]
         return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # also its password (user_change_password asks this)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.pk == request.user.pk  # never one's own
+                                or obj.is_superuser and not request.user.is_superuser):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         # The stored state, read before the form's values are saved over it.
@@ -55,11 +68,6 @@ class AuditedUserAdmin(UserAdmin):
         accounts.account_change_record(actor_user=request.user, user=user,
                                        before=getattr(user, "_audit_before", None),
                                        after=accounts.account_state(user))
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.pk == request.user.pk:
-            return False
-        return super().has_delete_permission(request, obj)
 
     def get_deleted_objects(self, objs, request):
         """An account that has acted is named by records that are never deleted (protected
@@ -111,7 +119,10 @@ class AuditedGroupAdmin(GroupAdmin):
     fields = ["name", "permissions"]  # the name first, also where it is read-only
 
     def get_readonly_fields(self, request, obj=None):
-        return ("name",) if obj is not None and obj.name in Role.values else ()
+        fields = ("name",) if obj is not None and obj.name in Role.values else ()
+        if not request.user.is_superuser:  # a group's permissions are a superuser's to give
+            fields = (*fields, "permissions")
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.name in Role.values:
