@@ -132,6 +132,29 @@ def test_replacing_keeps_the_previous_version(assessment, practitioner, pdf_uplo
         upload(assessment, practitioner, pdf_upload("v3.pdf"), replaces=first)
 
 
+def test_a_document_replaced_meanwhile_in_another_tab_is_refused_not_an_error(
+        assessment, practitioner, settings, pdf_upload):
+    """Both tabs read the document before either replaced it: the second is told, and
+    nothing of it is written (it was a database error, a server error to the vendor)."""
+    first = upload(assessment, practitioner, pdf_upload("v1.pdf"))
+    tab_a, tab_b = (EvidenceDocument.objects.get(pk=first.pk) for _ in range(2))
+    upload(assessment, practitioner, pdf_upload("v2.pdf", PDF_BYTES + b"%2\n"), replaces=tab_a)
+    before = nothing_written(assessment, settings)
+    with pytest.raises(InvalidInput, match="replaced meanwhile"):
+        upload(assessment, practitioner, pdf_upload("v3.pdf", PDF_BYTES + b"%3\n"),
+               replaces=tab_b)
+    assert nothing_written(assessment, settings) == before
+
+
+def test_a_new_version_answers_every_question_the_old_one_did(assessment, practitioner,
+                                                             pdf_upload):
+    first = upload(assessment, practitioner, pdf_upload("v1.pdf"))
+    EvidenceDocument.objects.filter(pk=first.pk).update(question_ids=["4.1", "4.9"])
+    second = upload(assessment, practitioner, pdf_upload("v2.pdf", PDF_BYTES + b"%2\n"),
+                    replaces=first)
+    assert second.question_ids == ["4.1", "4.9"]
+
+
 def test_the_same_file_twice_for_one_question_is_refused(assessment, practitioner, settings,
                                                          pdf_upload):
     first = upload(assessment, practitioner, pdf_upload("CoA.pdf"))

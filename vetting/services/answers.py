@@ -291,10 +291,13 @@ def _upload(assessment, question_id, kind, upload, info, user, vendor_label, rep
             kinds = ", ".join(sorted(question.document_kinds())) or "none"
             raise InvalidInput(f"Question {question_id} asks for documents of kind {kinds}, "
                                f"not {kind!r}.", field="kind")
-        if replaces is not None and (replaces.assessment_id != assessment.pk
-                                     or not replaces.is_current):
-            raise InvalidInput("Only a current document of this assessment can be replaced.",
-                               field="replaces")
+        if replaces is not None:
+            # Read again under the lock: another tab may have replaced it meanwhile.
+            replaces = assessment.documents.filter(pk=replaces.pk, is_current=True).first()
+            if replaces is None:
+                raise InvalidInput("Only a current document of this assessment can be "
+                                   "replaced: this one was replaced meanwhile, or is not this "
+                                   "assessment's.", field="replaces")
         # The same file twice (a form sent again by a reload) would be two documents.
         same = [d for d in assessment.documents.filter(is_current=True, kind=kind,
                                                        sha256=info.sha256)
@@ -318,8 +321,12 @@ def _upload(assessment, question_id, kind, upload, info, user, vendor_label, rep
 
 
 def _store(assessment, question_id, kind, upload, info, actor, replaces, stored):
+    # A new version answers what the old one did (an imported or carried-over document
+    # may be linked to several questions).
+    question_ids = ([question_id, *(q for q in replaces.question_ids if q != question_id)]
+                    if replaces is not None else [question_id])
     document = EvidenceDocument(
-        assessment=assessment, question_ids=[question_id], kind=kind,
+        assessment=assessment, question_ids=question_ids, kind=kind,
         original_name=info.name, sha256=info.sha256, size=info.size,
         content_type=info.content_type, uploaded_by=actor.user,
         uploaded_by_vendor=actor.label if actor.kind == "vendor" else "",
