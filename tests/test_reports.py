@@ -633,3 +633,17 @@ def test_the_system_page_shows_until_when_reports_can_be_signed(client_for, admi
     assert "expired on" in card() and "border-danger" in card()
     settings.SIGNING_DIR = tmp_path / "none"
     assert "not installed or not readable" in card()
+
+
+def test_a_certificate_signs_only_while_its_authority_is_valid_too():
+    """A signing certificate issued late in its CA's ten years outlives it: its signatures
+    stop validating when the CA ends, not when it does."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    def cert(day):
+        return SimpleNamespace(not_valid_after_utc=dt.datetime(2030, 1, day, tzinfo=dt.UTC))
+
+    loaded = SimpleNamespace(certificate=cert(20), chain=[cert(5)])
+    assert signing.signs_until(loaded) == dt.datetime(2030, 1, 5, tzinfo=dt.UTC)
+    assert signing.signs_until(SimpleNamespace(certificate=cert(20), chain=[])).day == 20

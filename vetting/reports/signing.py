@@ -188,11 +188,12 @@ def load_signer() -> LoadedSigner:
     # A signature made outside the certificate's validity never validates: refused, so that
     # the report waits (failed, to retry) rather than being issued invalid for good.
     now = dt.datetime.now(dt.UTC)
-    certificate = loaded.certificate
-    if now > certificate.not_valid_after_utc:
+    certificate, until = loaded.certificate, signs_until(loaded)
+    if now > until:
+        which = ("report signing certificate" if until == certificate.not_valid_after_utc
+                 else "certificate authority behind the report signing certificate")
         raise SigningNotConfigured(
-            f"The report signing certificate expired on "
-            f"{certificate.not_valid_after_utc:%Y-%m-%d}: run `python manage.py "
+            f"The {which} expired on {until:%Y-%m-%d}: run `python manage.py "
             "issue_signing_certificate --rotate` (or install a new REPORT_SIGNING_P12), then "
             "retry the report. Reports signed before stay valid.")
     if now < certificate.not_valid_before_utc:
@@ -216,11 +217,17 @@ def signer_validity() -> SignerValidity | None:
         return None
     try:
         stat = path.stat()
-        cert = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase()).certificate
+        loaded = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
     except Exception:  # noqa: BLE001 - the page says it cannot be read; signing says why
         return None
-    until = cert.not_valid_after_utc
+    until = signs_until(loaded)
     return SignerValidity(until, (until - dt.datetime.now(dt.UTC)).days)
+
+
+def signs_until(loaded: LoadedSigner) -> dt.datetime:
+    """The last moment a signature validates: the earliest end of the certificate and of
+    the authorities behind it."""
+    return min(c.not_valid_after_utc for c in [loaded.certificate, *loaded.chain])
 
 
 @functools.lru_cache(maxsize=4)
