@@ -30,6 +30,8 @@ def test_wrong_password_is_refused_with_a_message(client, practitioner):
     response = client.post("/accounts/login/", {"username": "pia", "password": "nope"})
     assert response.status_code == 200
     assert b"Please enter a correct username and password" in response.content
+    # Announced by a screen reader as the page shows it (crispy's errors.html, overridden).
+    assert b'<div class="alert alert-block alert-danger" role="alert">' in response.content
     assert "_auth_user_id" not in client.session
 
 

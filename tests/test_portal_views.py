@@ -139,6 +139,13 @@ def test_the_live_preview_is_not_an_opening(client, token, issued):
     assert issued.invitation.first_opened_at is None
 
 
+def test_the_section_open_is_marked_current_in_the_progress_list(client, token):
+    page = client.get(url(token, "steps", "2")).content.decode()
+    assert re.search(r'<a class="fw-semibold link-body-emphasis" href="/v/[\w-]+/steps/2/" '
+                     r'aria-current="step">', page)
+    assert page.count('aria-current="step"') == 1
+
+
 def test_home_shows_the_clinics_message(client, assessment, practitioner, contact):
     token = portal_services.invitation_send(user=practitioner, assessment=assessment,
                                             contact=contact, message="CoA first, please").token

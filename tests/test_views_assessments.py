@@ -1079,6 +1079,18 @@ def test_a_number_with_separators_or_a_unit_is_refused_saying_how_to_write_it(
     assert assessment.answers.get(question_id="3.2").value == {"value": 2e10}
 
 
+def test_a_step_tab_is_named_by_its_title_and_count_only(client_for, practitioner,
+                                                         assessment):
+    """A progressbar inside the link added its value to the link's name ("Product profile
+    3 3/4"): the bar is drawn only, and the count is said in words."""
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/steps/0/").content.decode()
+    nav = page[page.index('aria-label="Checklist steps"'):]
+    nav = nav[:nav.index("</nav>")]
+    assert 'role="progressbar"' not in nav
+    assert '<span class="progress" aria-hidden="true">' in nav
+    assert re.search(r'<span class="visually-hidden">: \d+ of \d+ answered</span>', nav)
+
+
 def test_a_mistyped_number_is_refused_next_to_it_and_the_stored_one_kept(client_for,
                                                                          practitioner,
                                                                          assessment, document):

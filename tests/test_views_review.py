@@ -140,6 +140,12 @@ def test_reviewer_comments_on_a_finding(client_for, reviewer, bad):
         f"/review/{bad.pk}/").content.decode()
 
 
+def test_each_comment_toggle_names_its_question_to_a_screen_reader(client_for, reviewer, bad):
+    page = client_for(reviewer).get(f"/review/{bad.pk}/").content.decode()
+    assert '<summary>Comment<span class="visually-hidden"> on 1.1</span></summary>' in page
+    assert "<summary>Comment</summary>" not in page
+
+
 @pytest.mark.parametrize("role", OTHERS)
 def test_comments_are_refused_to_other_roles(client_for, make_user, bad, role):
     user = make_user(role) if role else make_user()
