@@ -441,6 +441,20 @@ def test_submit_makes_submission_1_and_notifies_the_practitioner(
     assert mimetype == "text/html" and url in html
 
 
+def test_once_the_practitioner_has_left_every_active_practitioner_hears_of_a_submission(
+        send, assessment, practitioner, make_user, mailoutbox,
+        django_capture_on_commit_callbacks):
+    invitation = send().invitation
+    make_user("practitioner", username="pat")
+    make_user("practitioner", username="gone", is_active=False)
+    make_user("reviewer", username="rex")
+    practitioner.is_active = False
+    practitioner.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_services.portal_submit(invitation=invitation)
+    assert mailoutbox[-1].to == ["pat@clinic.example"]
+
+
 def test_after_an_information_request_a_resubmission_is_submission_2(
         send, assessment, practitioner, reviewer, mailoutbox,
         django_capture_on_commit_callbacks):

@@ -224,6 +224,22 @@ def test_the_exosome_judgement_is_asked_for_only_where_its_check_waits_for_it(
     assert snapshot(assessment)[0] == S.IN_REVIEW
 
 
+def test_a_question_for_a_practitioner_who_has_left_goes_to_the_active_ones(
+        assessment, practitioner, reviewer, make_user, mailoutbox,
+        django_capture_on_commit_callbacks):
+    answer_practitioner_questions(assessment, practitioner)
+    services.assessment_submit_for_review(user=practitioner, assessment=assessment)
+    make_user("practitioner", username="pat")
+    make_user("practitioner", username="pam")
+    practitioner.is_active = False
+    practitioner.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assessment_request_information(user=reviewer, assessment=assessment,
+                                                target="practitioner", message="The vial?")
+    assert mailoutbox[-1].to == ["pam@clinic.example", "pat@clinic.example"]
+    assert practitioner.email not in mailoutbox[-1].to
+
+
 def test_re_submitting_to_the_reviewer_waits_for_the_lot_number_on_the_vial(
         assessment, practitioner, reviewer):
     answer_practitioner_questions(assessment, practitioner)

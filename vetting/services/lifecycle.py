@@ -260,11 +260,10 @@ def _mail_information_request(assessment_pk: int) -> None:
     from django.conf import settings
     from django.template.loader import render_to_string
 
-    from .mail import send
+    from .mail import practitioner_addresses, send
 
     assessment = Assessment.objects.select_related("product__vendor", "created_by").get(
         pk=assessment_pk)
-    practitioner = assessment.created_by
     invitation = None
     if assessment.information_requested_from == InformationRequestTarget.VENDOR:
         invitation = next((i for i in assessment.invitations.select_related("contact")
@@ -275,8 +274,7 @@ def _mail_information_request(assessment_pk: int) -> None:
                "vendor_without_link": assessment.information_requested_from
                == InformationRequestTarget.VENDOR and invitation is None,
                "url": f"{settings.SITE_URL}/assessments/{assessment.pk}/"}
-    to = [invitation.contact.email] if invitation else (
-        [practitioner.email] if practitioner.email else [])
+    to = [invitation.contact.email] if invitation else practitioner_addresses(assessment)
     if not to:
         return
     try:

@@ -12,3 +12,18 @@ def send(*, subject: str, template: str, context: dict, to: list[str]) -> None:
     mail = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=to)
     mail.attach_alternative(html, "text/html")
     mail.send()
+
+
+def practitioner_addresses(assessment) -> list[str]:
+    """Who hears of a case's news meant for its practitioner (a vendor's submission, a
+    reviewer's question): the one who started it; once they have left (deactivated), every
+    active practitioner, so that the news reaches someone who can act on it."""
+    from django.contrib.auth import get_user_model
+
+    from vetting.permissions import Role
+
+    owner = assessment.created_by
+    if owner.is_active:
+        return [owner.email] if owner.email else []
+    return sorted(get_user_model().objects.filter(is_active=True, groups__name=Role.PRACTITIONER)
+                  .exclude(email="").values_list("email", flat=True).distinct())

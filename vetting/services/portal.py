@@ -39,7 +39,7 @@ from .common import lock_assessment, require_role
 from .errors import InvalidInput, InvalidState, NotAllowed
 from .evaluation import assessment_refresh
 from .lifecycle import assessment_invite, assessment_vendor_submit
-from .mail import send
+from .mail import practitioner_addresses, send
 
 logger = logging.getLogger(__name__)
 
@@ -280,8 +280,8 @@ def _mail_invitation(invitation_pk: int, token: str) -> None:
 def _mail_submitted(submission_pk: int) -> None:
     submission = VendorSubmission.objects.select_related(
         "assessment__product", "assessment__created_by").get(pk=submission_pk)
-    practitioner = submission.assessment.created_by
-    if not practitioner.email:
+    to = practitioner_addresses(submission.assessment)
+    if not to:
         return
     context = {"submission": submission, "assessment": submission.assessment,
                "url": f"{settings.SITE_URL}/assessments/{submission.assessment_id}/"
@@ -289,7 +289,7 @@ def _mail_submitted(submission_pk: int) -> None:
     try:
         send(subject=f"Vendor submission {submission.number} received: "
                       f"{submission.assessment.product.name}",
-              template="vendor_submitted", context=context, to=[practitioner.email])
+              template="vendor_submitted", context=context, to=to)
     except Exception:
         logger.exception("Submission %s: the notification could not be sent", submission_pk)
 
