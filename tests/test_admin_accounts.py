@@ -437,3 +437,16 @@ def test_an_admin_cannot_give_a_group_permissions(admin_client, admin_user):
     admin_client.post(group_url(group), {
         "permissions": [*before, permission("vetting.delete_auditentry").pk]})
     assert set(group.permissions.values_list("pk", flat=True)) == before
+
+
+@pytest.mark.parametrize("name", ["Reviewer", "reviewers", " ADMIN ", "Practitioner"])
+def test_a_group_named_like_a_role_is_refused(superuser_client, name):
+    response = superuser_client.post(reverse("admin:auth_group_add"), {"name": name})
+    assert response.status_code == 200
+    assert "would look like the" in response.content.decode()
+    assert Group.objects.count() == 3 and group_entries() == []
+
+
+def test_a_group_of_another_name_is_created(superuser_client):
+    response = superuser_client.post(reverse("admin:auth_group_add"), {"name": "night shift"})
+    assert response.status_code == 302

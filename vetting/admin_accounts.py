@@ -13,6 +13,7 @@ take the role from everyone holding it.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin, sensitive_post_para
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from vetting.models.registry import folded
 from vetting.permissions import Role
 from vetting.services import accounts
 
@@ -115,7 +117,28 @@ class AuditedUserAdmin(UserAdmin):
             return response
 
 
+class GroupForm(forms.ModelForm):
+    """A group named like a role ("Reviewer", "reviewers") would look like the role to
+    whoever gives it, and give nothing: roles are known by their exact names."""
+
+    class Meta:
+        model = Group
+        fields = ["name", "permissions"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        like = {folded(role) + ending: role for role in Role.values for ending in ("", "s")}
+        role = like.get(folded(name))
+        if role is not None and name != role:
+            raise forms.ValidationError(
+                f"“{name}” would look like the {role} role and give nothing: roles are the "
+                f"groups named exactly practitioner, reviewer and admin. Give people the "
+                f"“{role}” group itself, or choose another name.")
+        return name
+
+
 class AuditedGroupAdmin(GroupAdmin):
+    form = GroupForm
     fields = ["name", "permissions"]  # the name first, also where it is read-only
 
     def get_readonly_fields(self, request, obj=None):
