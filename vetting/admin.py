@@ -484,6 +484,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["assessment__product"]
     list_filter = ["event", "actor_kind"]
     search_fields = ["summary", "actor_label"]
+    ordering = ["-seq"]
+    fields = ["seq", "created_at", "actor_kind", "actor_user", "actor_label", "event",
+              "assessment", "object_type", "object_id", "summary", "before", "after",
+              "prev_hash", "hash"]
 
     def get_search_results(self, request, queryset, search_term):
         """Also a product's or a vendor's whole trail, its assessments' entries (found by
@@ -493,10 +497,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
             results |= queryset.filter(Q(assessment__product__search_name__contains=term)
                                        | Q(assessment__product__vendor__search_name__contains=term))
         return results, duplicates
-    ordering = ["-seq"]
-    fields = ["seq", "created_at", "actor_kind", "actor_user", "actor_label", "event",
-              "assessment", "object_type", "object_id", "summary", "before", "after",
-              "prev_hash", "hash"]
 
 
 @admin.register(AuditChainHead)
