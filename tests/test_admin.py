@@ -467,3 +467,56 @@ def test_staff_without_the_admin_role_cannot_see_the_record(client_for, make_use
     client = client_for(make_user("reviewer", is_staff=True))
     assert client.get(url("auditentry", "changelist")).status_code == 403
     assert client.get(url("assessment", "change", assessment.pk)).status_code == 403
+
+
+# ---------------------------------------------------------------- a vendor registered by mistake
+
+
+def test_a_vendor_without_products_is_deleted_from_its_page_and_audited(admin_client,
+                                                                        admin_user):
+    duplicate = Vendor.objects.create(name="Aurora Regenerative Labs Inc.")
+    VendorContact.objects.create(vendor=duplicate, name="Vera", email="vera@aurora.example")
+    page = admin_client.get(url("vendor", "delete", duplicate.pk))
+    assert page.status_code == 200 and "Are you sure" in page.content.decode()
+    response = admin_client.post(url("vendor", "delete", duplicate.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Vendor.objects.filter(pk=duplicate.pk).exists()
+    assert not VendorContact.objects.exists()
+    entry = AuditEntry.objects.last()
+    assert entry.summary == "Vendor Aurora Regenerative Labs Inc. deleted (it had no product)"
+    assert entry.actor_user == admin_user
+    assert entry.before["contacts"] == ["vera@aurora.example"]
+
+
+def test_a_vendor_with_a_product_is_kept(admin_client, product):
+    entries = AuditEntry.objects.count()
+    assert admin_client.get(url("vendor", "delete", product.vendor_id)).status_code == 403
+    assert admin_client.post(url("vendor", "delete", product.vendor_id),
+                             {"post": "yes"}).status_code == 403
+    assert Vendor.objects.filter(pk=product.vendor_id).exists()
+    assert AuditEntry.objects.count() == entries
+
+
+def test_vendors_are_never_deleted_in_bulk(admin_client, vendor):
+    page = admin_client.get(url("vendor", "changelist")).content.decode()
+    assert "delete_selected" not in page
+    response = admin_client.post(url("vendor", "changelist"), {
+        "action": "delete_selected", "_selected_action": [vendor.pk], "post": "yes"})
+    assert Vendor.objects.filter(pk=vendor.pk).exists()
+    assert response.status_code in (200, 302)
+
+
+def test_the_service_keeps_a_vendor_with_products_and_refuses_other_roles(product,
+                                                                          practitioner):
+    from vetting.services import registry
+    from vetting.services.errors import InvalidState, NotAllowed
+
+    with pytest.raises(NotAllowed):
+        registry.vendor_delete(user=practitioner, vendor=product.vendor)
+    admin = type(practitioner).objects.create_user("adm2")
+    from django.contrib.auth.models import Group
+
+    admin.groups.add(Group.objects.get(name="admin"))
+    with pytest.raises(InvalidState, match="has products, and is kept"):
+        registry.vendor_delete(user=admin, vendor=product.vendor)
+    assert Vendor.objects.filter(pk=product.vendor_id).exists()

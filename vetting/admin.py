@@ -38,6 +38,7 @@ from vetting.models import (
     WorkerCheck,
 )
 from vetting.models.registry import folded
+from vetting.permissions import ADMIN_ROLES, has_role
 from vetting.services import registry, standing
 from vetting.services.errors import ServiceError
 
@@ -186,6 +187,25 @@ class VendorAdmin(FoldedSearch, RegisterAdmin):
             return registry.vendor_update(user=user, vendor=Vendor.objects.get(pk=obj.pk),
                                           **values)
         return registry.vendor_create(user=user, **values)
+
+    def has_delete_permission(self, request, obj=None):
+        """One at a time, from its page, and only before it has a product (a duplicate or a
+        typo): registry.vendor_delete, audited."""
+        return (obj is not None and not obj.products.exists()
+                and has_role(request.user, ADMIN_ROLES))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        # Its contacts go with it (registry.vendor_delete): no permission of their own asked.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        registry.vendor_delete(user=request.user, vendor=obj)
 
     def save_formset(self, request, form, formset, change):
         """Contacts added or changed inline go through the contact services too."""

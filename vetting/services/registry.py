@@ -26,10 +26,10 @@ from vetting.models import (
     Vendor,
     VendorContact,
 )
-from vetting.permissions import STAFF_ROLES
+from vetting.permissions import ADMIN_ROLES, STAFF_ROLES
 
 from .common import require_role
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidState
 
 VENDOR_FIELDS = ("name", "website", "country", "address", "notes")
 CONTACT_FIELDS = ("name", "email", "phone", "role", "is_primary")
@@ -159,6 +159,23 @@ def vendor_update(*, user, vendor: Vendor, **fields: Any) -> Vendor:
         if "country" in after:
             _forget_countries()
     return vendor
+
+
+def vendor_delete(*, user, vendor: Vendor) -> None:
+    """Remove a vendor registered by mistake (a duplicate, a typo) before it has any product:
+    with products it is kept, since assessments and the trail refer to it. Its contacts go
+    with it; the deletion is audited with what was removed."""
+    require_role(user, ADMIN_ROLES, "delete a vendor")
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        if vendor.products.exists():
+            raise InvalidState(f"{vendor.name} has products, and is kept: assessments and "
+                               "the audit trail refer to it.")
+        before = {name: getattr(vendor, name) for name in VENDOR_FIELDS}
+        before["contacts"] = sorted(vendor.contacts.values_list("email", flat=True))
+        _audit(user, vendor, f"Vendor {vendor.name} deleted (it had no product)", before, {})
+        vendor.delete()
+        _forget_countries()
 
 
 # Contacts
