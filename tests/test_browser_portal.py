@@ -225,3 +225,36 @@ def test_answers_refused_on_save_are_still_unsaved_when_leaving(
     assert asked == ["beforeunload"] and page.url.endswith("/steps/3/")
     assert page.input_value("input[name=q3_2__value]") == "5 000 000 000"
     assert not assessment.answers.filter(question_id="3.2").exists()
+
+
+def test_a_field_reached_with_tab_is_not_left_under_the_save_bar(
+        new_page, live_server, practitioner, checklist_version, vendor, product):
+    """On a phone, a text area half under the sticky Save bar, reached with Tab, is scrolled
+    clear of it (the stylesheet's scroll-padding; the scroll is smooth, so it is waited
+    for: a screenshot taken at once still shows the field under the bar)."""
+    from vetting.services import portal as portal_services
+
+    cache.clear()
+    contact = VendorContact.objects.create(vendor=vendor, name="Vera", email="vera@aurora.ex")
+    assessment = services.assessment_create(user=practitioner, product=product)
+    token = portal_services.invitation_send(user=practitioner, assessment=assessment,
+                                            contact=contact).token
+    page = new_page(width=390, height=844)
+    page.goto(f"/v/{token}/steps/1/")
+    field = "textarea[name=q1_2__inci_name]"
+    bar = page.locator("#step-form .sticky-bottom")
+    # Scroll so that the text area's top shows just above the bar, the rest under it.
+    page.evaluate("""([field, bar]) => {
+        const box = document.querySelector(field).getBoundingClientRect();
+        const top = document.querySelector(bar).getBoundingClientRect().top;
+        window.scrollBy(0, box.top - top + 12);
+    }""", [field, "#step-form .sticky-bottom"])
+    assert page.locator(field).bounding_box()["y"] + 20 > bar.bounding_box()["y"]
+    page.eval_on_selector("select[name=q1_2__cell_type]", "e => e.focus({preventScroll: true})")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "q1_2__inci_name"
+    page.wait_for_function("""([field, bar]) =>
+        document.querySelector(field).getBoundingClientRect().bottom
+        <= document.querySelector(bar).getBoundingClientRect().top""",
+                           arg=[field, "#step-form .sticky-bottom"], timeout=3000)
+    shot(page, "portal-field-clear-of-the-bar")
