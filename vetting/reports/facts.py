@@ -37,8 +37,10 @@ PARTIAL_DATE = re.compile(r"\d{4}(-\d{2})?")
 def _date_text(value) -> str | None:
     """A fact's date as the file gives it: a full date, or only the year or year-month its
     source gives (never a made-up first day of the month)."""
-    if value is None or isinstance(value, date):
-        return value.isoformat() if value else None
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, str) and PARTIAL_DATE.fullmatch(value):
         return value
     raise ValueError(f"{FACTS_FILE.name}: date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD "

@@ -178,13 +178,7 @@ def load_signer() -> LoadedSigner:
     purpose); the cache is keyed by the file's path, size and modification time, so a
     rotation is picked up without restarting the workers.
     """
-    path = p12_path()
-    if not path.exists():
-        raise SigningNotConfigured(
-            f"No signing certificate at {path}: set REPORT_SIGNING_P12 or run "
-            "`python manage.py issue_signing_certificate`.")
-    stat = path.stat()
-    loaded = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
+    loaded = _installed_signer()
     # A signature made outside the certificate's validity never validates: refused, so that
     # the report waits (failed, to retry) rather than being issued invalid for good.
     now = dt.datetime.now(dt.UTC)
@@ -212,12 +206,8 @@ class SignerValidity:
 def signer_validity() -> SignerValidity | None:
     """Until when the installed signing certificate signs, for the system page; None when no
     certificate is installed or it cannot be read."""
-    path = p12_path()
-    if not path.exists():
-        return None
     try:
-        stat = path.stat()
-        loaded = _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
+        loaded = _installed_signer()
     except Exception:  # noqa: BLE001 - the page says it cannot be read; signing says why
         return None
     until = signs_until(loaded)
@@ -228,6 +218,16 @@ def signs_until(loaded: LoadedSigner) -> dt.datetime:
     """The last moment a signature validates: the earliest end of the certificate and of
     the authorities behind it."""
     return min(c.not_valid_after_utc for c in [loaded.certificate, *loaded.chain])
+
+
+def _installed_signer() -> LoadedSigner:
+    path = p12_path()
+    if not path.exists():
+        raise SigningNotConfigured(
+            f"No signing certificate at {path}: set REPORT_SIGNING_P12 or run "
+            "`python manage.py issue_signing_certificate`.")
+    stat = path.stat()
+    return _load_signer(str(path), stat.st_size, stat.st_mtime_ns, passphrase())
 
 
 @functools.lru_cache(maxsize=4)
