@@ -106,7 +106,9 @@ def test_a_file_that_is_not_a_document_is_refused(decided, practitioner):
 
 
 @pytest.mark.parametrize("changes, field", [
-    ({"quantity": 0}, "quantity"), ({"lot_number": " "}, "lot_number"),
+    ({"quantity": 0}, "quantity"), ({"quantity": 1_000_001}, "quantity"),
+    ({"quantity": 2**63}, "quantity"), ({"quantity": True}, "quantity"),
+    ({"lot_number": " "}, "lot_number"),
     ({"sterility": "maybe"}, "sterility"), ({"endotoxin": -1}, "endotoxin"),
     ({"received_on": date.today() + timedelta(days=3)}, "received_on"),
 ])

@@ -64,6 +64,18 @@ def test_an_invalid_form_shows_the_errors_and_writes_nothing(client_for, practit
         "Nothing was recorded: choose the certificate of analysis again."]
 
 
+@pytest.mark.parametrize("quantity", ["0", "1000001", "9223372036854775808",
+                                      "99999999999999999999999"])
+def test_a_number_of_units_out_of_range_is_refused_at_its_field(client_for, practitioner,
+                                                                decided, quantity):
+    from vetting.services.lots import QUANTITY_INVALID
+
+    response = post_lot(client_for(practitioner), decided.product, quantity=quantity)
+    assert response.status_code == 400
+    assert response.context["form"].errors["quantity"] == [QUANTITY_INVALID]
+    assert Lot.objects.count() == 0
+
+
 def test_numbers_with_thousands_separators_are_refused_saying_how_to_write_them(
         client_for, practitioner, decided):
     from vetting.forms.widgets import NUMBER_INVALID, WHOLE_NUMBER_INVALID

@@ -7,6 +7,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
 from vetting.models import ParticleMethod, Sterility, StorageOnArrival
+from vetting.services.lots import MAX_QUANTITY, QUANTITY_INVALID
 
 from .widgets import NumberField, WholeNumberField
 
@@ -19,7 +20,9 @@ def _date(label: str, help_text: str = "") -> forms.DateField:
 class LotForm(forms.Form):
     lot_number = forms.CharField(max_length=100, label="Lot number on the vial")
     coa_lot_number = forms.CharField(max_length=100, label="Lot number on the CoA")
-    quantity = WholeNumberField(min_value=1, label="Units received")
+    quantity = WholeNumberField(min_value=1, max_value=MAX_QUANTITY, label="Units received",
+                                error_messages={"min_value": QUANTITY_INVALID,
+                                                "max_value": QUANTITY_INVALID})
     received_on = _date("Received on")
     expiry_date = _date("Expiry date", "The last day the lot may be used.")
     storage_on_arrival = forms.ChoiceField(choices=StorageOnArrival.choices,

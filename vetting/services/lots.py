@@ -38,6 +38,11 @@ from .errors import InvalidInput, InvalidState
 from .evaluation import clinic_today
 from .standing import CURRENT_STATES, Code, product_standing
 
+# Units of one lot a clinic receives: far above any delivery, and within every database's
+# integer column (a larger number was a server error, not a message).
+MAX_QUANTITY = 1_000_000
+QUANTITY_INVALID = f"Enter the number of units received, from 1 to {MAX_QUANTITY:,}."
+
 NUMBERS = {"endotoxin": "endotoxin result", "particle_concentration": "particle concentration",
            "size_mode": "size mode"}
 
@@ -69,8 +74,10 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         values[name] = (values.get(name) or "").strip()
         if not values[name]:
             raise InvalidInput("Enter the lot number.", field=name)
-    if not isinstance(values.get("quantity"), int) or values["quantity"] < 1:
-        raise InvalidInput("Enter the number of units received (1 or more).", field="quantity")
+    quantity = values.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) \
+            or not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(QUANTITY_INVALID, field="quantity")
     for name in ("received_on", "expiry_date"):
         if not isinstance(values.get(name), date):
             raise InvalidInput("Enter a date.", field=name)
