@@ -361,6 +361,30 @@ def test_only_an_assessment_of_the_same_product_supersedes(assessment, vendor, r
     assert snapshot(assessment) == before
 
 
+def test_an_older_assessment_supersedes_and_overtakes_nothing(assessment, product, reviewer):
+    newer = services.assessment_create(user=reviewer, product=product)
+    set_state(newer, S.APPROVED)
+    before = snapshot(newer)
+    with pytest.raises(InvalidInput, match="Only a newer assessment"):
+        services.assessment_supersede(user=reviewer, assessment=newer, by=assessment)
+    assert snapshot(newer) == before
+    set_state(newer, S.IN_REVIEW)
+    before = snapshot(newer)
+    with pytest.raises(InvalidInput, match="Only a newer assessment"):
+        services.assessment_overtake(user=reviewer, assessment=newer, by=assessment)
+    assert snapshot(newer) == before
+
+
+@pytest.mark.parametrize("role", ["practitioner", "admin"])
+def test_only_reviewers_close_an_overtaken_assessment(assessment, product, reviewer,
+                                                      make_user, role):
+    newer = services.assessment_create(user=reviewer, product=product)
+    before = snapshot(assessment)
+    with pytest.raises(NotAllowed):
+        services.assessment_overtake(user=make_user(role), assessment=assessment, by=newer)
+    assert snapshot(assessment) == before
+
+
 def test_the_product_points_at_its_newest_assessment(assessment, product, practitioner):
     product.refresh_from_db()
     assert product.newest_assessment == assessment

@@ -219,6 +219,49 @@ def test_deciding_a_new_version_supersedes_the_old_decision(good, reviewer, prac
     assert good.decision.outcome == "approved"  # the signed record itself is unchanged
 
 
+def test_a_newer_decision_closes_an_older_open_assessment_as_overtaken(
+        good, reviewer, practitioner):
+    newer = in_review("well-documented-product", practitioner)
+    decide(newer, reviewer)
+    good.refresh_from_db()
+    assert good.state == "withdrawn"
+    assert good.closing_reason == "Overtaken by the decision on assessment 2"
+    entry = AuditEntry.objects.filter(assessment=good).last()
+    assert entry.summary == "Close the overtaken assessment: In review -> Withdrawn"
+    with pytest.raises(InvalidState):  # the stale case can no longer be decided
+        decide(good, reviewer, outcome="rejected")
+    assert not Decision.objects.filter(assessment=good).exists()
+
+
+def test_an_older_assessment_never_supersedes_a_newer_decision(good, reviewer, practitioner):
+    # Two reviewers with the same product's two cases: the newer is decided (and later
+    # suspended); the older one, still in review in a record made before overtaking closed
+    # it, cannot be decided over it.
+    newer = in_review("well-documented-product", practitioner)
+    decide(newer, reviewer)
+    services.assessment_suspend(user=reviewer, assessment=newer, reason="Vendor recall")
+    Assessment.objects.filter(pk=good.pk).update(state="in_review")
+    before = unchanged(good)
+    with pytest.raises(InvalidState, match="Assessment 2 of this product, started after this "
+                                           "one, was decided on .*would not stand"):
+        decide(good, reviewer)
+    assert unchanged(good) == before
+    newer.refresh_from_db()
+    assert newer.state == "suspended"
+    from vetting.services.lots import current_decision
+    assert current_decision(good.product).assessment == newer
+
+
+def test_a_newer_decision_leaves_a_newer_open_assessment_open(good, reviewer, practitioner):
+    newer = in_review("well-documented-product", practitioner)
+    decide(good, reviewer)  # the older case decided first: the newer one re-vets it
+    newer.refresh_from_db()
+    assert newer.state == "in_review"
+    decide(newer, reviewer)
+    good.refresh_from_db()
+    assert good.state == "superseded"
+
+
 def test_reviewer_comments_are_audited(good, reviewer):
     comment = services.review_comment_add(user=reviewer, assessment=good, question_id="3.2",
                                           rule_id="3.2-count-marketed", text=" Check NTA. ")

@@ -207,6 +207,19 @@ def test_reviewer_approves_and_signs_through_the_page(client_for, reviewer, good
     assert decision.approved_spec == {"endotoxin_limit": 0.5, "sterility_required": True}
 
 
+def test_the_page_says_signing_closes_an_older_open_assessment(client_for, reviewer, good,
+                                                              practitioner):
+    newer = in_review("well-documented-product", practitioner)
+    client = client_for(reviewer)
+    page = client.get(f"/review/{newer.pk}/").content.decode()
+    assert (f'Signing closes an older assessment of this product still open (<a href="/assessments/'
+            f'{good.pk}/">assessment 1</a>, in review)') in page
+    assert 'id="older-open"' not in client.get(f"/review/{good.pk}/").content.decode()
+    response = client.post(f"/review/{newer.pk}/decision/", decision_data())
+    assert response.status_code == 302
+    assert state(good)[0] == "withdrawn"
+
+
 def test_a_wrong_password_is_shown_next_to_the_password(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/decision/",

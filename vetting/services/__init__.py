@@ -18,6 +18,7 @@ from .evaluation import assessment_evaluation, assessment_refresh, clinic_today
 from .lifecycle import (
     assessment_create,
     assessment_invite,
+    assessment_overtake,
     assessment_request_information,
     assessment_resubmit,
     assessment_submit_for_review,
@@ -44,7 +45,7 @@ __all__ = [
     "reviewed_content", "decision_problems",
     "review_comment_add",
     "assessment_evaluation", "assessment_export",
-    "assessment_import", "assessment_invite", "assessment_refresh",
+    "assessment_import", "assessment_invite", "assessment_overtake", "assessment_refresh",
     "assessment_request_information", "assessment_resubmit", "assessment_submit_for_review",
     "assessment_supersede", "assessment_suspend", "assessment_vendor_submit",
     "assessment_withdraw", "checklist_load_file", "checklists_load_all", "clinic_today",

@@ -19,6 +19,7 @@ from vetting.checklist import Question, Severity
 from vetting.checklist.conditions import fields_read
 from vetting.models import (
     DECIDED_STATES,
+    OPEN_STATES,
     AnswerSource,
     Assessment,
     AssessmentState,
@@ -317,15 +318,31 @@ def assessment_withdraw(*, user, assessment: Assessment, reason: str) -> Assessm
                        changes={"closing_reason": _reason(reason, "withdrawing")})
 
 
+def _require_newer(assessment: Assessment, by: Assessment, what: str) -> None:
+    if by.product_id != assessment.product_id or by.number <= assessment.number:
+        raise InvalidInput(f"Only a newer assessment of the same product {what}.")
+
+
 def assessment_supersede(*, user, assessment: Assessment, by: Assessment) -> Assessment:
     """A decided assessment is replaced by the decision on a newer one of the same product."""
     require_role(user, REVIEWER_ROLES, "supersede a decision")
-    if by.product_id != assessment.product_id or by.pk == assessment.pk:
-        raise InvalidInput("Only a newer assessment of the same product supersedes a decision.")
+    _require_newer(assessment, by, "supersedes a decision")
     return _transition(assessment=assessment, actor=Actor.for_user(user),
                        action="supersede the decision", from_states=DECIDED_STATES,
                        to_state=S.SUPERSEDED,
                        changes={"closing_reason": f"Superseded by assessment {by.number}"})
+
+
+def assessment_overtake(*, user, assessment: Assessment, by: Assessment) -> Assessment:
+    """An open assessment is closed when a newer one of the same product is decided: the
+    newest decided assessment is the product's, so a decision on this one would not stand."""
+    require_role(user, REVIEWER_ROLES, "close an overtaken assessment")
+    _require_newer(assessment, by, "overtakes an open one")
+    return _transition(assessment=assessment, actor=Actor.for_user(user),
+                       action="close the overtaken assessment", from_states=OPEN_STATES,
+                       to_state=S.WITHDRAWN,
+                       changes={"closing_reason": f"Overtaken by the decision on assessment "
+                                                  f"{by.number}"})
 
 
 def assessment_suspend(*, user, assessment: Assessment, reason: str) -> Assessment:

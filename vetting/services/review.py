@@ -14,6 +14,7 @@ from django.utils import timezone
 from vetting.audit import Actor, audit_record
 from vetting.models import (
     DECIDED_STATES,
+    OPEN_STATES,
     Assessment,
     AssessmentState,
     AuditEntry,
@@ -29,7 +30,7 @@ from .answers import product_profile_follow
 from .common import lock_assessment, require_role, require_signing_password, require_state
 from .errors import InvalidInput, InvalidState
 from .evaluation import assessment_refresh, clinic_today, current_evidence, stored_answers
-from .lifecycle import assessment_supersede
+from .lifecycle import assessment_overtake, assessment_supersede
 from .reports import report_enqueue
 from .standing import certificate_expiry_of, last_valid_day
 
@@ -176,6 +177,7 @@ def assessment_decide(
     with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        _require_newest_decided(locked)
         _require_reviewed(locked, reviewed)
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until, spec_problems)
@@ -188,16 +190,43 @@ def assessment_decide(
         # password was being checked (another request, a date rule passing midnight).
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
+        _require_newest_decided(locked)
         _require_reviewed(locked, reviewed)
         assessment_refresh(assessment=locked)
         _check_decision(locked, outcome, justification, conditions, valid_until)
         decision = _sign(locked, user, outcome, justification, conditions, valid_until, spec)
         product_profile_follow(locked, Actor.for_user(user), signed=True)
         report_enqueue(decision=decision)
-        for older in locked.product.assessments.filter(state__in=DECIDED_STATES).exclude(
-                pk=locked.pk):
-            assessment_supersede(user=user, assessment=older, by=locked)
+        _close_older(locked, user)
     return decision
+
+
+def _require_newest_decided(assessment: Assessment) -> None:
+    """The product's newest decided assessment is the one that stands (lots, standing,
+    verification): a decision on an older one, once a newer one is decided, would not."""
+    newer = (Decision.objects.filter(assessment__product_id=assessment.product_id,
+                                     assessment__number__gt=assessment.number)
+             .select_related("assessment").order_by("-assessment__number").first())
+    if newer is not None:
+        raise InvalidState(
+            f"Assessment {newer.assessment.number} of this product, started after this one, "
+            f"was decided on {newer.signed_at:%Y-%m-%d}: a decision on this one would not "
+            "stand.")
+
+
+def _close_older(assessment: Assessment, user) -> None:
+    """The older assessments of the product: a decided one is superseded, an open one is
+    closed as overtaken. Each is locked, newest first (the order every decision locks in),
+    and its state read under the lock: one decided meanwhile is superseded."""
+    older = (assessment.product.assessments.filter(number__lt=assessment.number,
+                                                   state__in=(*DECIDED_STATES, *OPEN_STATES))
+             .order_by("-number").values_list("pk", flat=True))
+    for pk in older:
+        other = lock_assessment(pk)
+        if other.state in DECIDED_STATES:
+            assessment_supersede(user=user, assessment=other, by=assessment)
+        elif other.state in OPEN_STATES:
+            assessment_overtake(user=user, assessment=other, by=assessment)
 
 
 def _iso(day) -> str:

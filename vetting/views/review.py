@@ -22,7 +22,7 @@ from vetting.forms.review import (
     QueueFilterForm,
     SuspendForm,
 )
-from vetting.models import Assessment, AssessmentState
+from vetting.models import OPEN_STATES, Assessment, AssessmentState
 from vetting.models.registry import folded
 from vetting.permissions import REVIEWER_ROLES, role_required
 from vetting.services.errors import ServiceError
@@ -79,6 +79,10 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
         "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
         "suspend_form": forms.get("suspend_form") or SuspendForm(),
         "reference": reference,
+        # What a decision on this one closes (services.review._close_older).
+        "older_open": list(assessment.product.assessments.filter(
+            number__lt=assessment.number, state__in=OPEN_STATES).order_by("number"))
+        if assessment.state == AssessmentState.IN_REVIEW else [],
     })
     return context
 
