@@ -122,11 +122,13 @@ def test_invalid_values_are_refused_naming_the_field(decided, practitioner, pdf_
 
 def test_a_suspended_product_receives_lots_only_on_hold(decided, practitioner, reviewer,
                                                         pdf_upload):
-    services.assessment_suspend(user=reviewer, assessment=decided, reason="FDA warning letter")
+    # The reason written as a sentence, with its full stop: not doubled in the lot's.
+    services.assessment_suspend(user=reviewer, assessment=decided,
+                                reason="FDA warning letter (demo).")
     lot = record(practitioner, decided.product, pdf_upload)
     assert lot.status == "on_hold"
-    assert lot.hold_reasons == ["The product's approval is suspended (FDA warning letter): "
-                                "its lots may not be used."]
+    assert lot.hold_reasons == ["The product's approval is suspended (FDA warning letter "
+                                "(demo)): its lots may not be used."]
     with pytest.raises(InvalidState, match="suspended"):
         lots.lot_release(user=reviewer, lot=lot, password=PASSWORD, justification="ok")
 

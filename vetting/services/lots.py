@@ -61,8 +61,8 @@ def standing_reasons(decision: Decision, *, today: date) -> list[str]:
     standing = product_standing(current_state=assessment.state, valid_until=decision.valid_until,
                                 certificate_expiry=decision.certificate_expiry, today=today)
     if standing.code == Code.SUSPENDED:
-        return [f"The product's approval is suspended ({assessment.closing_reason}): "
-                "its lots may not be used."]
+        why = assessment.closing_reason.strip().rstrip(".")  # a sentence of its own
+        return [f"The product's approval is suspended ({why}): its lots may not be used."]
     if standing.code == Code.REJECTED:
         return ["The product was rejected: its lots may not be used."]
     return [f"{reason} The product is due for re-vetting." for reason in standing.reasons]
