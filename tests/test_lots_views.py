@@ -394,3 +394,29 @@ def test_a_lot_of_a_product_whose_approval_lapsed_is_not_to_be_used(client_for, 
     client = client_for(practitioner)
     assert f'href="/lots/{usable.pk}/"' not in client.get("/lots/?status=usable").content.decode()
     assert "the product is now due for re-vetting." in client.get("/lots/").content.decode()
+
+
+def test_an_expired_usable_lot_is_not_to_be_used(client_for, practitioner, usable):
+    """As time passes the lot's expiry date (the query update stands for the calendar)."""
+    from datetime import timedelta
+
+    from vetting.models import Lot
+    from vetting.services import clinic_today
+
+    client = client_for(practitioner)
+    last_day = clinic_today() - timedelta(days=1)
+    Lot.objects.filter(pk=usable.pk).update(expiry_date=last_day)
+    for url in ["/lots/", f"/products/{usable.product_id}/"]:
+        page = client.get(url).content.decode()
+        assert ('<span class="badge text-bg-danger">Not to be used</span><div class="small '
+                f'text-secondary">Usable when received; expired: its last day was {last_day}.'
+                '</div>') in page, url
+    page = client.get(f"/lots/{usable.pk}/").content.decode()
+    assert ('<strong>Not to be used:</strong> the lot has expired (its last day was '
+            f'{last_day}).') in page
+    assert 'text-bg-success">Usable</span>' not in page
+    assert f'href="/lots/{usable.pk}/"' not in client.get("/lots/?status=usable").content.decode()
+    # Its last day is still a day to use it.
+    Lot.objects.filter(pk=usable.pk).update(expiry_date=clinic_today())
+    assert f'href="/lots/{usable.pk}/"' in client.get("/lots/?status=usable").content.decode()
+    assert "Not to be used" not in client.get(f"/lots/{usable.pk}/").content.decode()

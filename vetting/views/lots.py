@@ -51,8 +51,8 @@ def lot_list(request: HttpRequest) -> HttpResponse:
     else:
         lots = Lot.objects.select_related("product__vendor").order_by("-received_on", "-pk")
         lots = lots.filter(status=status) if status else lots
-    if status in USABLE_LOT_STATUSES:  # and still to be used: their product may be
-        lots = lots.filter(standing.products_in_use_q(today))
+    if status in USABLE_LOT_STATUSES:  # and still to be used: unexpired, of a product in use
+        lots = lots.filter(standing.products_in_use_q(today), expiry_date__gte=today)
     page = paginate(request, lots)
     page.object_list = standing.with_product_standing(list(page.object_list), today=today)
     context = {"page": page, "status": status, "statuses": LotStatus.choices, "today": today}
@@ -106,7 +106,7 @@ def _detail(request: HttpRequest, lot, *, release_form=None, reject_form=None, s
             "size_mode": lot.size_mode, "sterility_label": lot.get_sterility_display(),
             "particle_method_label": lot.get_particle_method_display()
             if lot.particle_method else ""}),
-        "expired": lot.expiry_date < timezone.localdate(),
+        "expired": lot.expiry_date < services.clinic_today(),
         "may_resolve": may_resolve,
         "release_refused": lot_services.release_refusal(lot) if may_resolve else None,
         "release_form": release_form or LotReleaseForm(prefix="release"),
