@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 from vetting.audit import verify_chain
 from vetting.models import Assessment, AssessmentState, AuditEntry, Vendor
 from vetting.permissions import user_roles
+from vetting.services.lifecycle import assessments_unlike_their_trail
+from vetting.services.review import decisions_unlike_their_signatures
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,9 @@ def test_it_creates_assessments_in_every_state_with_their_audit_history(settings
     rejected = Assessment.objects.get(state="rejected")
     assert rejected.red_count > 0 and rejected.decision.outcome == "rejected"
     assert verify_chain().ok
+    # Every state, reached through the services, is the one its audit trail records.
+    assert assessments_unlike_their_trail() == []
+    assert decisions_unlike_their_signatures() == []
 
 
 def test_running_it_twice_changes_nothing(settings):

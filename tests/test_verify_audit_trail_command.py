@@ -1,4 +1,5 @@
-"""`manage.py verify_audit_trail`: exit 0 on an intact chain, 1 naming the first broken entry."""
+"""`manage.py verify_audit_trail`: exit 0 on an intact chain, 1 naming the first broken entry,
+each decision unlike its signature entry and each assessment unlike its audited states."""
 
 from __future__ import annotations
 
@@ -166,3 +167,49 @@ def test_a_decision_without_a_signature_entry_is_named(signed):
     with pytest.raises(CommandError):
         call_command("verify_audit_trail", stdout=out)
     assert f"DECISION CHANGED: decision {made.pk} has no signature entry" in out.getvalue()
+
+
+@pytest.mark.parametrize("change", [
+    {"signer_name": "Dr Someone Else"},
+    {"meaning": "I reviewed nothing"},
+    {"signed_at": "2026-01-01T09:00:00+00:00"},
+])
+def test_a_changed_signer_name_time_or_meaning_is_named(signed, change):
+    from vetting.models import Decision
+
+    Decision.objects.filter(pk=signed.decision.pk).update(**change)  # behind the services
+    out = StringIO()
+    with pytest.raises(CommandError, match="differ from their signature entries"):
+        call_command("verify_audit_trail", stdout=out)
+    assert (f"DECISION CHANGED: decision {signed.decision.pk}: the signer's name, the time or "
+            "the meaning differs from what entry #") in out.getvalue()
+
+
+def test_a_decision_given_to_another_signer_is_named(signed, practitioner):
+    from vetting.models import Decision
+
+    Decision.objects.filter(pk=signed.decision.pk).update(signed_by=practitioner)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit_trail", stdout=out)
+    assert (f"DECISION CHANGED: decision {signed.decision.pk}: the signer differs from the user "
+            "entry #") in out.getvalue()
+
+
+def test_a_changed_state_is_named(signed):
+    from vetting.models import Assessment
+
+    Assessment.objects.filter(pk=signed.pk).update(state="rejected")  # behind the services
+    out = StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("verify_audit_trail", stdout=out)
+    assert excinfo.value.returncode == 1
+    assert "1 assessment(s) are not in the state their audit trail records" in str(excinfo.value)
+    assert (f"STATE CHANGED: assessment {signed.pk} is rejected; the last state its audit trail "
+            "records is approved") in out.getvalue()
+
+
+def test_states_reached_through_the_services_are_ok(trail, signed, reviewer):
+    services.assessment_suspend(user=reviewer, assessment=signed, reason="Recall")
+    out, _ = run()
+    assert out.startswith("OK:")

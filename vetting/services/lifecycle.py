@@ -23,6 +23,7 @@ from vetting.models import (
     AnswerSource,
     Assessment,
     AssessmentState,
+    AuditEntry,
     AuditEvent,
     ChecklistVersion,
     InformationRequestTarget,
@@ -121,6 +122,26 @@ def _transition(
                      f"{S(before['state']).label} -> {S(to_state).label}",
                      before=before, after=after)
     return assessment
+
+
+def assessments_unlike_their_trail() -> list[str]:
+    """Assessments whose state is not the one their last audited change of state recorded
+    (`verify_audit_trail`): every change of state, from the start, is audited with the
+    state it led to, in its own transaction (_transition, assessment_create, the signature)."""
+    recorded: dict[int, str] = {}
+    entries = (AuditEntry.objects.filter(assessment__isnull=False, after__has_key="state",
+                                         object_type__in=["Assessment", "Decision"])
+               .order_by("seq").values_list("assessment_id", "after"))
+    for assessment_id, after in entries.iterator(chunk_size=2000):
+        recorded[assessment_id] = after["state"]
+    problems = []
+    states = Assessment.objects.order_by("pk").values_list("pk", "state")
+    for pk, state in states.iterator(chunk_size=2000):
+        if recorded.get(pk) != state:
+            last = S(recorded[pk]).label.lower() if pk in recorded else "none"
+            problems.append(f"assessment {pk} is {S(state).label.lower()}; the last state its "
+                            f"audit trail records is {last}")
+    return problems
 
 
 def assessment_invite(*, user, assessment: Assessment) -> Assessment:

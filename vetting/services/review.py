@@ -259,6 +259,11 @@ def _sign(assessment, user, outcome, justification, conditions, valid_until, spe
                  obj=decision, summary=f"Decision signed: {decision.get_outcome_display()}",
                  before={"state": before},
                  after={"state": outcome, **fields, "content_sha256": decision.content_sha256,
+                        # Who signed, when, and what the signature means, as the row holds
+                        # them (verify_audit_trail compares them).
+                        "signer_name": decision.signer_name,
+                        "signed_at": decision.signed_at.isoformat(),
+                        "meaning": decision.meaning,
                         # Derived at signing (not signed): when the approval lapses.
                         "certificate_expiry": _iso(decision.certificate_expiry),
                         "lapses_on": _iso(decision.lapses_on)})
@@ -328,7 +333,9 @@ def decisions_unlike_their_signatures() -> list[str]:
     signed content is computed again from the row and its assessment's answers and
     evidence (locked since) and compared with the SHA-256 the row and its signature entry
     hold; the days the approval lapses on, with what the entry recorded (since it records
-    them) and with the assessment's copy; and a decision no signature entry records."""
+    them) and with the assessment's copy; who signed (the entry's user), and the signer's
+    name, time and meaning (since it records them); and a decision no signature entry
+    records."""
     entries = {e.object_id: e for e in AuditEntry.objects.filter(
         event=AuditEvent.SIGNATURE, object_type="Decision").order_by("seq")}
     problems = []
@@ -348,6 +355,14 @@ def decisions_unlike_their_signatures() -> list[str]:
         if after.get("content_sha256") != decision.content_sha256:
             problems.append(f"decision {decision.pk}: content_sha256 differs from what entry "
                             f"#{entry.seq} recorded at signing")
+        if decision.signed_by_id != entry.actor_user_id:
+            problems.append(f"decision {decision.pk}: the signer differs from the user entry "
+                            f"#{entry.seq} recorded at signing")
+        if "signed_at" in after and (after["signer_name"] != decision.signer_name
+                                     or after["meaning"] != decision.meaning
+                                     or after["signed_at"] != decision.signed_at.isoformat()):
+            problems.append(f"decision {decision.pk}: the signer's name, the time or the "
+                            f"meaning differs from what entry #{entry.seq} recorded at signing")
         if "lapses_on" in after:
             for name in ("lapses_on", "certificate_expiry"):
                 if after.get(name) != _iso(getattr(decision, name)):
