@@ -17,8 +17,8 @@ from vetting.services.reports import report_generate
 
 def decided(practitioner, reviewer, name="well-documented-product", outcome="approved", **kw):
     assessment = in_review(name, practitioner, attach=name != "bad-product")
-    valid = None if outcome == "rejected" else services.clinic_today().replace(
-        year=services.clinic_today().year + 1)
+    valid = None if outcome == "rejected" else kw.pop(
+        "valid_until", services.clinic_today().replace(year=services.clinic_today().year + 1))
     services.assessment_decide(user=reviewer, assessment=assessment, outcome=outcome,
                                password=PASSWORD, valid_until=valid, **kw)
     assessment.refresh_from_db()

@@ -158,6 +158,18 @@ def test_a_specification_item_not_set_reads_as_a_dash(checklist_version, practit
     assert '<td style="width:60mm">Endotoxin limit</td><td>—</td>' in html
 
 
+def test_the_cover_says_the_approval_lapses_when_the_gmp_certificate_ends_first(
+        checklist_version, practitioner, reviewer):
+    from datetime import date
+
+    from vetting.reports.pdf import report_html
+
+    approved = decided(practitioner, reviewer, valid_until=date(2099, 12, 31))
+    html = report_html(Report.objects.get(decision__assessment=approved))
+    assert ("Decision: <strong>Approved</strong>, valid until 2099-12-31 (last valid day); the "
+            "GMP certificate ends first, on 2028-03-09: the approval lapses then</p>") in html
+
+
 def test_the_signature_validates_and_the_file_verifies(good):
     report = issued(good)
     data = report_bytes(report)

@@ -1,10 +1,11 @@
 """The checklist pages' template tags that write a list in one call: markup and escaping."""
 
+from datetime import date
 from types import SimpleNamespace
 
 from django import forms
 
-from vetting.templatetags.vetting_tags import choice_checks, missing_links
+from vetting.templatetags.vetting_tags import choice_checks, missing_links, validity
 
 
 def test_missing_links_link_each_question_to_its_card_and_escape_the_text():
@@ -50,3 +51,15 @@ def test_answers_read_with_their_units_and_numbers_as_people_write_them():
     assert "12,341,000,000 particles/mL" in report_text({"value": 1.2341e10}, particles)
     assert "12,344,000,000 particles/mL" in report_text({"value": 1.2344e10}, particles)
     assert "e+" not in report_text({"value": 2.5e8}, particles)
+
+
+def test_validity_says_when_the_gmp_certificate_ends_first():
+    decision = SimpleNamespace(valid_until=date(2099, 12, 31), lapses_on=date(2028, 1, 31))
+    assert validity(decision) == ("valid until 2099-12-31 (last valid day); the GMP certificate "
+                                  "ends first, on 2028-01-31: the approval lapses then")
+
+
+def test_validity_is_the_last_valid_day_alone_when_it_comes_first():
+    decision = SimpleNamespace(valid_until=date(2027, 6, 30), lapses_on=date(2027, 6, 30))
+    assert validity(decision) == "valid until 2027-06-30 (last valid day)"
+    assert validity(SimpleNamespace(valid_until=None, lapses_on=None)) == ""

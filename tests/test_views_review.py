@@ -220,6 +220,21 @@ def test_the_page_says_signing_closes_an_older_open_assessment(client_for, revie
     assert state(good)[0] == "withdrawn"
 
 
+def test_the_validity_field_says_when_the_gmp_certificate_ends(client_for, reviewer, good):
+    page = client_for(reviewer).get(f"/review/{good.pk}/").content.decode()
+    assert ("The GMP certificate (answer 2.2) ends on 2028-03-09: an approval lapses then if "
+            "that comes first, and the product is due for re-vetting.") in page
+
+
+def test_an_approval_beyond_the_certificate_says_it_lapses_with_it(client_for, reviewer, good):
+    client = client_for(reviewer)
+    client.post(f"/review/{good.pk}/decision/", decision_data(valid_until="2099-12-31"))
+    said = ("valid until 2099-12-31 (last valid day); the GMP certificate ends first, on "
+            "2028-03-09: the approval lapses then")
+    assert said in client.get(f"/assessments/{good.pk}/").content.decode()
+    assert said in client.get(f"/products/{good.product_id}/").content.decode()
+
+
 def test_a_wrong_password_is_shown_next_to_the_password(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/decision/",

@@ -16,6 +16,19 @@ def get_item(mapping, key):
 
 
 @register.filter
+def validity(decision) -> str:
+    """A decision's validity in words: its last valid day and, when the GMP certificate ends
+    first (Decision.lapses_on, the earlier of the two), that the approval lapses then."""
+    if not decision.valid_until:
+        return ""
+    text = f"valid until {decision.valid_until:%Y-%m-%d} (last valid day)"
+    if decision.lapses_on and decision.lapses_on < decision.valid_until:
+        text += (f"; the GMP certificate ends first, on {decision.lapses_on:%Y-%m-%d}: the "
+                 "approval lapses then")
+    return text
+
+
+@register.filter
 def anchor(question_id: str) -> str:
     """The HTML id of a question's card: 'q' + the ID with dots as underscores."""
     return "q" + str(question_id).replace(".", "_")

@@ -26,6 +26,7 @@ from vetting.models import OPEN_STATES, Assessment, AssessmentState
 from vetting.models.registry import folded
 from vetting.permissions import REVIEWER_ROLES, role_required
 from vetting.services.errors import ServiceError
+from vetting.services.standing import certificate_expiry_of
 from vetting.views.access import get_assessment
 
 from . import workspace
@@ -71,12 +72,18 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
                                       "signing.")
         decision_form.data = decision_form.data.copy()
         decision_form.data["reviewed"] = initial["reviewed"]
+    decision_form = forms.get("decision_form") or DecisionForm(initial=initial)
+    if assessment.state == AssessmentState.IN_REVIEW and (
+            certificate := certificate_expiry_of(assessment)):
+        decision_form.fields["valid_until"].help_text = (
+            f"The GMP certificate (answer 2.2) ends on {certificate:%Y-%m-%d}: an approval "
+            "lapses then if that comes first, and the product is due for re-vetting.")
     context.update({
         "answers": workspace.answers_with_evidence(assessment),
         "comments": workspace.comments_by_question(assessment),
         "comment_form": CommentForm(),
         "request_form": forms.get("request_form") or InformationRequestForm(),
-        "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
+        "decision_form": decision_form,
         "suspend_form": forms.get("suspend_form") or SuspendForm(),
         "reference": reference,
         # What a decision on this one closes (services.review._close_older).
