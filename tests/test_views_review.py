@@ -166,6 +166,27 @@ def test_empty_or_misplaced_comments_write_nothing(client_for, reviewer, bad):
     assert state(bad) == before
 
 
+def test_a_comment_too_long_is_refused_saying_so(client_for, reviewer, bad):
+    from django.contrib.messages import get_messages
+
+    before = state(bad)
+    client = client_for(reviewer)
+    response = client.post(f"/review/{bad.pk}/comments/", {"question_id": "1.1",
+                                                            "text": "x" * 4001})
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "The comment was not added: it is longer than 4,000 characters."]
+    assert state(bad) == before
+    page = client.get(f"/review/{bad.pk}/").content.decode()
+    assert 'maxlength="4000"' in page  # the browser stops at the limit too
+
+
+def test_comments_are_offered_only_while_they_can_be_added(client_for, reviewer, good):
+    client = client_for(reviewer)
+    assert 'name="question_id"' in client.get(f"/review/{good.pk}/").content.decode()
+    client.post(f"/review/{good.pk}/decision/", decision_data())
+    assert 'name="question_id"' not in client.get(f"/review/{good.pk}/").content.decode()
+
+
 # ------------------------------------------------------------------ information request
 
 def test_reviewer_requests_information_from_the_vendor(client_for, reviewer, bad):
@@ -175,6 +196,21 @@ def test_reviewer_requests_information_from_the_vendor(client_for, reviewer, bad
     bad.refresh_from_db()
     assert bad.state == "information_requested"
     assert bad.information_request_message == "Send the CoA."
+
+
+def test_a_request_on_a_case_decided_meanwhile_says_so_and_keeps_the_message(
+        client_for, reviewer, good):
+    client = client_for(reviewer)
+    client.post(f"/review/{good.pk}/decision/", decision_data(), follow=True)  # another tab
+    before = state(good)
+    response = client.post(f"/review/{good.pk}/information-request/", {
+        "target": "vendor", "message": "Send the batch CoA."})
+    assert response.status_code == 400
+    banner = [str(m) for m in response.context["messages"]]
+    assert len(banner) == 1
+    assert banner[0].startswith("The request was not sent: this assessment is now approved by ")
+    assert banner[0].endswith(" Your message was: “Send the batch CoA.”")
+    assert state(good) == before
 
 
 def test_information_request_needs_a_message(client_for, reviewer, bad):

@@ -34,11 +34,18 @@ class QueueFilterForm(forms.Form):
                                        widget=forms.Select(attrs={"class": "form-select"}))
 
 
+MAX_COMMENT = 4000
+
+
 class CommentForm(forms.Form):
     question_id = forms.CharField(max_length=20, widget=forms.HiddenInput)
     rule_id = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
-    text = forms.CharField(label="Comment", max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label="Comment", max_length=MAX_COMMENT,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "Write the comment.",
+                                           "max_length": f"The comment was not added: it is "
+                                                         f"longer than {MAX_COMMENT:,} "
+                                                         "characters."})
 
 
 class InformationRequestForm(forms.Form):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vetting import services
 from vetting.forms.review import (
+    MAX_COMMENT,
     CommentForm,
     DecisionForm,
     InformationRequestForm,
@@ -81,7 +82,10 @@ def _review_context(request, assessment: Assessment, **forms) -> dict:
     context.update({
         "answers": workspace.answers_with_evidence(assessment),
         "comments": workspace.comments_by_question(assessment),
-        "comment_form": CommentForm(),
+        "comment_max": MAX_COMMENT,
+        # As services.review_comment_add allows: comments are notes made during the review.
+        "commentable": assessment.state in (AssessmentState.IN_REVIEW,
+                                            AssessmentState.INFORMATION_REQUESTED),
         "request_form": forms.get("request_form") or InformationRequestForm(),
         "decision_form": decision_form,
         "suspend_form": forms.get("suspend_form") or SuspendForm(),
@@ -115,7 +119,7 @@ def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Comment added.")
     else:
-        messages.error(request, "Write the comment.")
+        messages.error(request, form.errors.get("text", ["Write the comment."])[0])
     anchor = "q" + request.POST.get("question_id", "").replace(".", "_")
     return redirect(reverse("review_page", args=[pk]) + f"#{anchor}")
 
@@ -135,11 +139,28 @@ def review_request_information(request: HttpRequest, pk: int) -> HttpResponse:
             who = form.cleaned_data["target"]
             messages.success(request, f"Information requested from the {who}.")
             return redirect("review_page", pk)
-    if form.errors:  # at the top too: on a phone the form is screens below
-        messages.error(request, "The request was not sent: see the form “Request "
-                                "information” below.")
+    message = form.cleaned_data.get("message") if form.is_bound else ""
+    assessment = _refused(request, pk, "The request was not sent", "Request information",
+                          kept=f" Your message was: “{message}”" if message else "")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, request_form=form), status=400)
+
+
+def _refused(request, pk: int, refused: str, form_name: str, *, kept: str = "") -> Assessment:
+    """The banner of a refused form, at the top (on a phone the form is screens below), and
+    the assessment as it is now. Decided or sent back meanwhile (another reviewer, another
+    tab), the page has no form any more: the banner says why, and `kept`, what was typed."""
+    assessment = get_assessment(request.user, pk)
+    if assessment.state == AssessmentState.IN_REVIEW:
+        messages.error(request, f"{refused}: see the form “{form_name}” below.")
+        return assessment
+    decision = getattr(assessment, "decision", None)
+    by = (f" by {decision.signer_name} on "
+          f"{date_format(timezone.localtime(decision.signed_at), 'Y-m-d H:i')}"
+          if decision else "")
+    messages.error(request, f"{refused}: this assessment is now "
+                            f"{assessment.get_state_display().lower()}{by}.{kept}")
+    return assessment
 
 
 @require_http_methods(["POST"])
@@ -174,20 +195,8 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 if field not in form.errors and not (
                         field == "valid_until" and "valid_until" not in data):
                     form.add_error(field, message)
-    # At the top too: on a phone the form is screens below, and the page must not pass
-    # for a signed decision. Decided meanwhile (another reviewer, another tab), the page
-    # has no form any more: the banner says why.
-    assessment = get_assessment(request.user, pk)  # as it is now
-    if assessment.state != AssessmentState.IN_REVIEW:
-        decision = getattr(assessment, "decision", None)
-        by = (f" by {decision.signer_name} on "
-              f"{date_format(timezone.localtime(decision.signed_at), 'Y-m-d H:i')}"
-              if decision else "")
-        messages.error(request, f"The decision was not signed: this assessment is now "
-                                f"{assessment.get_state_display().lower()}{by}.")
-    else:
-        messages.error(request, "The decision was not signed: see the form “Decide and sign” "
-                                "below.")
+    # The page must not pass for a signed decision.
+    assessment = _refused(request, pk, "The decision was not signed", "Decide and sign")
     return render(request, "vetting/review/page.html",
                   _review_context(request, assessment, decision_form=form), status=400)
 
