@@ -281,3 +281,20 @@ def test_the_submission_page_is_get_only(client_for, practitioner, two_submissio
     response = client_for(practitioner).post(
         f"/assessments/{two_submissions.pk}/submissions/1/")
     assert response.status_code == 405
+
+
+def test_a_request_to_a_vendor_without_a_working_link_says_to_send_one(
+        client_for, practitioner, reviewer, assessment, contact):
+    reopen(assessment, practitioner, reviewer)  # never invited
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert ("A reviewer asked the vendor for more information: the vendor has no link that "
+            'still works: send one (<a href="#vendor-invitation">Vendor invitation</a>)') in page
+    assert "the vendor's link works again" not in page
+
+
+def test_a_request_to_an_invited_vendor_says_its_link_works_again(
+        client_for, practitioner, reviewer, assessment, contact):
+    reopen(assessment, practitioner, reviewer)
+    portal_services.invitation_send(user=practitioner, assessment=assessment, contact=contact)
+    page = client_for(practitioner).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "the vendor's link works again until it re-submits." in page
