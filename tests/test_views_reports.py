@@ -116,6 +116,16 @@ def test_an_empty_check_asks_for_input(client):
     assert "Give the report&#x27;s identifier or its PDF file." in content
 
 
+@pytest.mark.parametrize("data, said", [
+    ({"file": SimpleUploadedFile("r.pdf", b"")}, "The submitted file is empty."),
+    ({"identifier": "CVR-" + "F" * 70}, "Ensure this value has at most 60 characters"),
+])
+def test_a_refused_field_is_the_only_message(client, data, said):
+    content = client.post("/verify/", data).content.decode()
+    assert said in content
+    assert "Give the report&#x27;s identifier or its PDF file." not in content
+
+
 def test_oversize_files_are_refused(client, settings):
     settings.VERIFY_MAX_BYTES = 1024
     content = client.post("/verify/", {"file": SimpleUploadedFile("r.pdf", b"%PDF" * 600)}

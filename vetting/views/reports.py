@@ -71,7 +71,8 @@ class VerifyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("identifier") and not data.get("file"):
+        # Neither given, and neither refused at its own field (too long, an empty file).
+        if not data.get("identifier") and not data.get("file") and not self.errors:
             raise forms.ValidationError("Give the report's identifier or its PDF file.")
         upload = data.get("file")
         if upload and upload.size > settings.VERIFY_MAX_BYTES:
