@@ -367,6 +367,16 @@ def test_render_report_refuses_an_undecided_assessment(assessment, tmp_path):
         call_command("render_report", str(assessment.pk), "--output", str(tmp_path / "x.pdf"))
 
 
+@pytest.mark.parametrize("where", ["nofolder/x.pdf", "."])
+def test_render_report_refuses_an_output_it_cannot_write_before_issuing(good, tmp_path, where):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="give a file in an existing folder") as excinfo:
+        call_command("render_report", str(good.pk), "--output", str(tmp_path / where))
+    assert excinfo.value.returncode == 2
+    assert Report.objects.get(decision__assessment=good).status == "queued"  # not issued
+
+
 def test_issue_signing_certificate_refuses_to_overwrite_without_rotate(settings, tmp_path,
                                                                       capsys):
     from django.core.management import CommandError

@@ -18,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", type=Path, required=True, help="PDF file to write")
 
     def handle(self, *args, assessment_id: int, output: Path, **options) -> None:
+        # Checked before a report is issued for nothing.
+        if output.is_dir() or not output.parent.is_dir():
+            raise CommandError(f"cannot write {output}: give a file in an existing folder",
+                               returncode=2)
         assessment = Assessment.objects.filter(pk=assessment_id).first()
         if assessment is None:
             raise CommandError(f"no assessment {assessment_id}", returncode=2)
@@ -31,5 +35,9 @@ class Command(BaseCommand):
             raise CommandError(f"report {report.identifier} is {report.status}: "
                                f"{report.last_error}", returncode=1)
         with report.file.open("rb") as source:
-            output.write_bytes(source.read())
+            data = source.read()
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"cannot write {output}: {exc.strerror}", returncode=1) from exc
         self.stdout.write(f"{report.identifier} {report.sha256} {output}")
