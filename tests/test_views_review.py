@@ -321,6 +321,18 @@ def test_an_approval_is_refused_over_the_same_fields(client_for, reviewer, good)
     assert state(good) == before
 
 
+def test_a_range_out_of_order_is_shown_with_a_value_that_could_not_be_read(
+        client_for, reviewer, good):
+    before = state(good)
+    response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(
+        endotoxin_limit="0,5", particle_min="5", particle_max="1"))
+    assert response.status_code == 400
+    errors = response.context["decision_form"].errors
+    assert set(errors) == {"endotoxin_limit", "particle_min"}
+    assert "is above the highest particle concentration" in errors["particle_min"][0]
+    assert state(good) == before
+
+
 def test_the_decision_form_shows_every_problem_at_once(client_for, reviewer, good):
     before = state(good)
     response = client_for(reviewer).post(f"/review/{good.pk}/decision/", decision_data(

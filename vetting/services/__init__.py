@@ -35,6 +35,7 @@ from .review import (
     reference_lot_spec,
     review_comment_add,
     reviewed_content,
+    spec_problems,
 )
 from .system import worker_check_complete, worker_check_start
 
@@ -42,7 +43,7 @@ __all__ = [
     "InvalidInput", "InvalidState", "NotAllowed", "ServiceError",
     "answer_set", "answers_locked", "assessment_create", "assessment_decide", "clean_spec",
     "reference_lot_spec",
-    "reviewed_content", "decision_problems",
+    "reviewed_content", "decision_problems", "spec_problems",
     "review_comment_add",
     "assessment_evaluation", "assessment_export",
     "assessment_import", "assessment_invite", "assessment_overtake", "assessment_refresh",

@@ -60,13 +60,14 @@ SPEC_KEYS = {
 
 def clean_spec(spec: dict[str, Any] | None) -> dict[str, Any]:
     """The approved specification: non-negative numbers, ranges in order, sterility flag."""
-    clean, problems = _spec_problems(spec)
+    clean, problems = spec_problems(spec)
     if problems:
         raise InvalidInput.of(problems)
     return clean
 
 
-def _spec_problems(spec: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
+def spec_problems(spec: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
+    """The specification as it would be signed, and every (field, message) wrong with it."""
     spec = dict(spec or {})
     unknown = set(spec) - set(SPEC_KEYS) - {"sterility_required"}
     if unknown:
@@ -139,9 +140,9 @@ def decision_problems(assessment, *, outcome, justification, conditions, valid_u
 
 
 def _check_decision(assessment, outcome, justification, conditions, valid_until,
-                    spec_problems=()) -> None:
-    problems = [*spec_problems, *_decision_problems(assessment, outcome, justification,
-                                                    conditions, valid_until)]
+                    spec_refused=()) -> None:
+    problems = [*spec_refused, *_decision_problems(assessment, outcome, justification,
+                                                   conditions, valid_until)]
     if problems:
         raise InvalidInput.of(problems)
 
@@ -173,14 +174,14 @@ def assessment_decide(
         # A rejection has no validity, conditions or specification for later lots: the
         # form may still hold what it prefilled for an approval. None of it is signed.
         valid_until, conditions, approved_spec = None, "", None
-    spec, spec_problems = _spec_problems(approved_spec)
+    spec, spec_refused = spec_problems(approved_spec)
     with transaction.atomic():  # refuse early what no password could make right
         locked = lock_assessment(assessment)
         require_state(locked, [AssessmentState.IN_REVIEW], "decide")
         _require_newest_decided(locked)
         _require_reviewed(locked, reviewed)
         assessment_refresh(assessment=locked)
-        _check_decision(locked, outcome, justification, conditions, valid_until, spec_problems)
+        _check_decision(locked, outcome, justification, conditions, valid_until, spec_refused)
         # Only a check: the findings are stored below, with the signature and its audit
         # entry (stored here, a refused password would leave them changed unaudited).
         transaction.set_rollback(True)

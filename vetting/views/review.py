@@ -195,6 +195,10 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 if field not in form.errors and not (
                         field == "valid_until" and "valid_until" not in data):
                     form.add_error(field, message)
+            if not rejected:  # the specification's ranges, of the values that could be read
+                for field, message in services.spec_problems(form.spec())[1]:
+                    if field not in form.errors:
+                        form.add_error(field if field in form.fields else None, message)
     # The page must not pass for a signed decision.
     assessment = _refused(request, pk, "The decision was not signed", "Decide and sign")
     return render(request, "vetting/review/page.html",
