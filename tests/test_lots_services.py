@@ -111,6 +111,8 @@ def test_a_file_that_is_not_a_document_is_refused(decided, practitioner):
     ({"lot_number": " "}, "lot_number"),
     ({"sterility": "maybe"}, "sterility"), ({"endotoxin": -1}, "endotoxin"),
     ({"received_on": date.today() + timedelta(days=3)}, "received_on"),
+    ({"received_on": date(1, 1, 1)}, "received_on"),
+    ({"expiry_date": date(9999, 12, 31)}, "expiry_date"),
 ])
 def test_invalid_values_are_refused_naming_the_field(decided, practitioner, pdf_upload,
                                                      changes, field):

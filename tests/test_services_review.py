@@ -155,6 +155,16 @@ def test_an_approval_needs_a_future_validity(good, reviewer, days):
     assert unchanged(good) == before
 
 
+def test_an_approval_until_an_implausible_year_is_refused(good, reviewer):
+    from datetime import date
+
+    before = unchanged(good)
+    with pytest.raises(InvalidInput, match="9999-12-31 is not a plausible last day: check the "
+                                           "year"):
+        decide(good, reviewer, valid_until=date(9999, 12, 31))
+    assert unchanged(good) == before
+
+
 @pytest.mark.parametrize("spec,message", [
     ({"endotoxin_limit": -1}, "must be a number"),
     ({"particle_min": 10, "particle_max": 5}, "is above"),

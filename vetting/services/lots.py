@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vetting.audit import Actor, audit_record
+from vetting.checklist.schema import PLAUSIBLE_YEARS
 from vetting.lots_rules import check_history, check_lot
 from vetting.models import (
     AuditEvent,
@@ -81,6 +82,9 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     for name in ("received_on", "expiry_date"):
         if not isinstance(values.get(name), date):
             raise InvalidInput("Enter a date.", field=name)
+        if values[name].year not in PLAUSIBLE_YEARS:
+            raise InvalidInput(f"{values[name].isoformat()} is not a plausible date: check "
+                               "the year.", field=name)
     if values["received_on"] > clinic_today():
         raise InvalidInput("The lot cannot be received in the future.", field="received_on")
     choices = {"sterility": Sterility.values, "storage_on_arrival": StorageOnArrival.values,

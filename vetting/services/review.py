@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vetting.audit import Actor, audit_record
+from vetting.checklist.schema import PLAUSIBLE_YEARS
 from vetting.models import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -130,6 +131,9 @@ def _decision_problems(assessment, outcome, justification, conditions,
     if approving and (valid_until is None or valid_until <= clinic_today()):
         problems.append(("valid_until", "Set the last day the approval is valid (a future "
                                         "date)."))
+    elif approving and valid_until.year not in PLAUSIBLE_YEARS:
+        problems.append(("valid_until", f"{valid_until.isoformat()} is not a plausible last "
+                                        "day: check the year."))
     return problems
 
 
