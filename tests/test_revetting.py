@@ -45,6 +45,16 @@ def test_it_carries_over_the_answers_for_confirmation(decided, practitioner):
     assert {a.source for q, a in answers.items() if q not in ("0.1", "0.2")} == {"carried_over"}
 
 
+def test_the_re_vetting_links_the_assessment_it_re_vets(decided, practitioner, client_for):
+    new = revetting_start(user=practitioner, product=decided.product)
+    client = client_for(practitioner)
+    for url in [f"/assessments/{new.pk}/", f"/assessments/{new.pk}/steps/1/"]:
+        page = client.get(url).content.decode()
+        assert (f'· re-vets <a href="/assessments/{decided.pk}/" class="link-secondary">'
+                f'assessment {decided.number}</a>') in page, url
+    assert "re-vets" not in client.get(f"/assessments/{decided.pk}/").content.decode()
+
+
 def test_documents_are_referenced_not_copied(decided, practitioner, settings):
     new = revetting_start(user=practitioner, product=decided.product)
     before = list(decided.documents.filter(is_current=True).order_by("pk"))
