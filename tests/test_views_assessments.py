@@ -791,6 +791,11 @@ def dossier_bytes(answers: dict) -> bytes:
     (b'{"checklist_version": "1", "answers": {"1.2": {"inci_name": "Rose\\u0000"}}}',
      "holds a NUL character"),
     (b"null", "it holds only null"),
+    # As evaluate_dossier reads it (docs/dossier-format.md).
+    (b'{"checklist_version": "1", "answers": {"0.3": {"sterile": "no"}, '
+     b'"0.3": {"sterile": "yes"}}}', "key &#x27;0.3&#x27; appears twice in one object"),
+    (b'{"checklist_version": "1", "answers": {"1.6": {"passage": NaN}}}',
+     "NaN is not a number JSON allows"),
 ])
 def test_a_bad_import_is_shown_next_to_the_file_and_writes_nothing(client_for, practitioner,
                                                                    assessment, body, message):

@@ -80,16 +80,37 @@ class Dossier:
         return self.checklist.version
 
 
+class StrictJSONError(ValueError):
+    """JSON that Python reads but a dossier may not hold."""
+
+
 def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise StrictJSONError(f"{name} is not a number JSON allows")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
     if duplicate is not None:
-        raise ValueError(f"key {duplicate!r} appears twice in one object")
+        raise StrictJSONError(f"key {duplicate!r} appears twice in one object")
     return dict(pairs)
+
+
+def decode_json(text: str) -> Any:
+    """A dossier's JSON, read strictly (the command and the import page alike): a key given
+    twice in one object, NaN or Infinity, values nested thousands deep and numbers
+    thousands of digits long are refused with a ValueError saying which."""
+    try:
+        return json.loads(text.removeprefix("\ufeff"),  # a byte-order mark some editors write
+                          object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except StrictJSONError:
+        raise
+    except RecursionError as exc:
+        raise ValueError("its values nest too deeply") from exc
+    except ValueError as exc:  # Python's limit on an integer's digits (4,300)
+        raise ValueError("it holds a number thousands of digits long") from exc
 
 
 def load_dossier(
@@ -103,11 +124,7 @@ def load_dossier(
         reason = getattr(exc, "strerror", None) or str(exc)
         raise DossierError(f"{path.name}: cannot read the file: {reason}") from exc
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise DossierError(
-            f"{path.name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from exc
+        data = decode_json(text)
     except ValueError as exc:
         raise DossierError(f"{path.name}: not valid JSON: {exc}") from exc
     return parse_dossier(data, source=path.name, checklists=checklists)
