@@ -328,8 +328,52 @@ def test_the_clinics_own_field_alone_does_not_answer_a_vendor_question():
 
 
 def test_a_vendor_field_answers_the_vendor_question():
-    vendor_part = patch(without_12(), {"1.2": {"called_exosome": "no", "inci_name": "X"}})
+    vendor_part = patch(without_12(), {"1.2": {"called_exosome": "no", "inci_name": "X",
+                                               "cell_type": "specific"}})
     assert "1.2" not in missing(run(vendor_part))
+
+
+def test_a_question_partly_answered_is_missing_what_a_check_needs():
+    # The INCI name alone: the "only 'stem cell'" check cannot be made without the cell type.
+    partly = run(patch(without_12(), {"1.2": {"called_exosome": "no", "inci_name": "X"}}))
+    [finding] = [f for f in partly.findings if f.question_id == "1.2"]
+    assert finding.severity == "MISSING"
+    assert finding.reason == ("Partly answered: cell type stated not given, and a check needs "
+                              "it (the vendor answers it).")
+    assert partly.recommendation != "no_objections"
+
+
+@pytest.mark.parametrize("answer, blank", [
+    ({"source": None, "viable_leukocytes": "no"}, "biological source"),  # RED if undisclosed
+    ({"source": "human_platelet_plasma", "viable_leukocytes": None},
+     "contains viable leukocytes"),  # 1.5's AMBER for a leukocyte-rich source
+])
+def test_a_blank_field_another_questions_check_reads_is_missing(answer, blank):
+    evaluation = run(patch(good(), {"1.1": answer,
+                                    "1.5": {"tests": ["hiv1", "hiv2", "hbv", "hcv", "treponema"]}}))
+    reasons = [f.reason for f in evaluation.findings
+               if f.question_id == "1.1" and f.severity == "MISSING"]
+    assert reasons == [f"Partly answered: {blank} not given, and a check needs it (the vendor "
+                       "answers it)."]
+    assert evaluation.recommendation != "no_objections"
+
+
+def test_a_check_of_a_flagged_question_asks_for_nothing_more():
+    # Endotoxin not tested: flagged; its result and limit are not asked for as well.
+    evaluation = run(patch(good(), {"4.3": {"tested": "no"}}))
+    assert [f.severity for f in evaluation.findings if f.question_id == "4.3"] == ["RED"]
+
+
+def test_an_endotoxin_result_without_its_limit_is_missing_the_limit():
+    evaluation = run(patch(good(), {"4.3": {"tested": "yes", "result": 50, "limit": None}}))
+    assert [f.reason for f in evaluation.findings if f.question_id == "4.3"] == [
+        "Partly answered: endotoxin specification limit not given, and a check needs it (the "
+        "vendor answers it)."]
+
+
+def test_an_empty_selection_is_no_answer():
+    evaluation = run(patch(good(), {"3.1": {"methods": []}}))
+    assert "3.1" in missing(evaluation)
 
 
 def test_the_vial_lot_alone_leaves_the_coa_question_unanswered():
@@ -345,3 +389,17 @@ def test_only_vendor_questions_have_clinic_fields():
     assert V1.question("4.1").clinic_fields == {"vial_lot"}
     assert V1.question("1.2").clinic_fields == {"called_exosome"}
     assert all(not q.clinic_fields for q in V1.questions if q.by == "practitioner")
+
+
+def test_a_question_that_may_not_apply_is_missing_without_its_ambers():
+    # In the United States, 5.5 (MoCRA) applies only to a product sold as a cosmetic (5.2),
+    # not answered here: 5.5 is asked and missing, not flagged for its missing numbers.
+    evaluation = run(patch(good(), {"0.4": {"market": "united_states"}}))
+    assert "5.2" in missing(evaluation) and "5.5" in missing(evaluation)
+    assert [f.severity for f in evaluation.findings if f.question_id == "5.5"] == ["MISSING"]
+
+
+def test_a_question_that_surely_applies_keeps_its_ambers_when_not_answered():
+    data = patch(good(), {"1.6": None})
+    assert "1.6-passage-not-given" in fired(data)
+    assert "1.6" in missing(run(data))

@@ -29,9 +29,12 @@ class ConditionError(ValueError):
 
 
 def is_answered(value: Any) -> bool:
-    """An answer is given unless it is absent, None or blank text."""
+    """An answer is given unless it is absent, None, blank text or an empty selection (a
+    multiple choice with nothing ticked says nothing)."""
     if isinstance(value, str):
         return bool(value.strip())
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return bool(value)
     return value is not None
 
 

@@ -6,8 +6,11 @@ shared/domain/checklist-spec.md:
 
 - A question applies unless its (or its domain's) condition is definitely false.
 - A rule fires when its ``when`` is definitely true and its ``unless`` is not.
-- An applicable question with no answer at all is a MISSING finding; an inapplicable
-  question is never missing.
+- An applicable question with no answer at all is a MISSING finding; so is one answered
+  in part, when a check cannot be made without a field it leaves blank (unless the
+  question is already flagged); an inapplicable question is never missing. A multiple
+  choice with nothing ticked is no answer. A question asked only because whether it
+  applies cannot be told yet, and not answered, is MISSING with its RED flags alone.
 - Evidence score of a domain: applicable questions that are answered, with every
   document they ask for attached, over applicable questions. Reporting completeness
   (domains 0-5) and clinical evidence (domains 6-7) are pooled separately.
@@ -23,8 +26,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from .conditions import Condition, Context
-from .schema import Checklist, Question
+from .conditions import Condition, Context, fields_read, is_answered
+from .schema import Checklist, Field, Question
 
 
 class Severity(StrEnum):
@@ -200,6 +203,12 @@ def _applies(condition: Condition | None, ctx: Context) -> bool:
     return condition is None or condition.evaluate(ctx) is not False
 
 
+def _surely_applies(domain, question: Question, ctx: Context) -> bool:
+    """Whether the question applies for certain (not only because it cannot be told yet)."""
+    return all(condition is None or condition.evaluate(ctx) is True
+               for condition in (domain.applies_when, question.applies_when))
+
+
 def _kinds(evidence: Mapping[str, Iterable[Evidence]] | None) -> dict[str, frozenset[str]]:
     return {qid: frozenset(e.kind for e in items) for qid, items in (evidence or {}).items()}
 
@@ -241,6 +250,49 @@ def _missing(question: Question) -> Finding:
         None,
         None,
         f"Not answered yet ({who} answers this question).",
+        (),
+    )
+
+
+def _partly_answered(checklist: Checklist, ctx: Context, findings: list[Finding],
+                     applicable: set[str], undecided: set[str]) -> list[Finding]:
+    """A MISSING finding for each answered question with a field not given (in a row of a
+    repeatable question) that a check cannot be made without: not knowing is no answer.
+    A check of a question already flagged is left aside: its flag stands, and the fields it
+    would read may not apply (an endotoxin result, when endotoxin was not tested)."""
+    flagged = {f.question_id for f in findings if f.severity != Severity.MISSING}
+    blank: dict[str, list[Field]] = {}
+    for question in map(checklist.question, applicable - flagged):
+        for rule in question.rules:
+            if rule.id not in undecided:
+                continue
+            for qid, name in sorted(fields_read(rule.when)):
+                target = checklist.question(qid)
+                field = target.field_map.get(name)
+                # The clinic's own part of a vendor question is asked for when the case is
+                # submitted for review (services.lifecycle), not of the vendor.
+                if (field is None or field.type == "document" or qid not in applicable
+                        or name in target.clinic_fields or not ctx.question_answered(qid)
+                        or field in blank.get(qid, [])):
+                    continue
+                rows = ctx.rows(qid) if target.repeatable else [ctx.answers.get(qid) or {}]
+                if not rows or any(not is_answered(row.get(name)) for row in rows):
+                    blank.setdefault(qid, []).append(field)
+    return [_partly_missing(checklist.question(qid), fields) for qid, fields in blank.items()]
+
+
+def _partly_missing(question: Question, blank: list[Field]) -> Finding:
+    who = "the vendor answers" if question.by == "vendor" else "the practitioner answers"
+    labels = ", ".join(f.label for f in blank)
+    return Finding(
+        Severity.MISSING,
+        question.id,
+        question.domain_id,
+        question.text,
+        None,
+        None,
+        f"Partly answered: {labels} not given, and a check needs "
+        f"{'it' if len(blank) == 1 else 'them'} ({who} {'it' if len(blank) == 1 else 'them'}).",
         (),
     )
 
@@ -307,8 +359,14 @@ def evaluate(
                 continue
             applicable.append(qid)
             count += 1
-            findings.extend(_flags(question, ctx, undecided))
             answered = ctx.question_answered(qid)
+            flags = _flags(question, ctx, undecided)
+            if not answered and not _surely_applies(domain, question, ctx):
+                # Asked because a deciding answer is missing: its own MISSING says enough,
+                # an AMBER for not answering a question that may not apply says too much
+                # (a RED stands: a hard stop is not lifted by another gap).
+                flags = [f for f in flags if f.severity == Severity.RED]
+            findings.extend(flags)
             if not answered:
                 findings.append(_missing(question))
             if gap := _gap(question, ctx, answered):
@@ -318,6 +376,10 @@ def evaluate(
                 domain.id, domain.title, domain.summary, count, count - len(gaps), tuple(gaps)
             )
         )
+    partly = _partly_answered(checklist, ctx, findings, set(applicable), set(undecided))
+    if partly:  # each after its question's own findings, in checklist order
+        order = {q.id: n for n, q in enumerate(checklist.questions)}
+        findings = sorted([*findings, *partly], key=lambda f: order[f.question_id])
     return Evaluation(
         checklist_version=checklist.version,
         on_date=on_date,

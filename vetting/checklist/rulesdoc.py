@@ -21,7 +21,12 @@ How to read this reference:
   needs follow-up: approval only with a written condition or justification.
   **MISSING** is an applicable question with no answer at all (no field, no document);
   a vendor question answered only in the fields the clinic records in it (4.1's lot
-  number on the vial) is still MISSING.
+  number on the vial) is still MISSING. A question answered in part is MISSING too when
+  a check cannot be made without a field it leaves blank (an endotoxin result without its
+  limit), unless the question is already flagged; not knowing is no answer. A multiple
+  choice with nothing ticked is no answer. A question asked only because whether it
+  applies cannot be told yet (the answer that decides it is missing), and not answered,
+  shows its MISSING finding and its RED flags, not its AMBER ones.
 - **Recommendation**: any RED, *do not approve*; else any AMBER or MISSING, *approve
   only with conditions*; else *no objections found*.
 - **Evidence score** of a domain: applicable questions that are answered *and* have
