@@ -229,6 +229,23 @@ def test_the_missing_document_mark_stays_when_a_file_is_uploaded_in_the_same_sav
     assert not assessment.answers.filter(question_id="1.1").exists()
 
 
+def test_a_page_opened_before_its_document_was_replaced_still_saves(
+        client_for, practitioner, assessment, document, pdf_upload):
+    client = client_for(practitioner)
+    client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(document.pk)})
+    # The page stays open while the file is replaced (by the vendor, or in another tab).
+    newer = services.evidence_upload(assessment=assessment, question_id="4.1", kind="coa",
+                                     upload=pdf_upload("CoA v2.pdf", PDF_BYTES + b"%2"),
+                                     user=practitioner, replaces=document)
+    response = client.post(f"/assessments/{assessment.pk}/steps/1/", {
+        "q1_1__source": "plant", "q1_1__document": str(document.pk),
+        "q1_2__cell_type": "specific", "q1_2__document": str(newer.pk)})
+    assert response.status_code == 302
+    assert assessment.answers.get(question_id="1.2").value["cell_type"] == "specific"
+    assert assessment.answers.get(question_id="1.1").source_document == document  # as entered
+
+
 def test_a_vendor_answer_shows_the_document_it_was_entered_from(client_for, practitioner,
                                                                  assessment, document):
     client = client_for(practitioner)

@@ -144,6 +144,7 @@ class DomainForm(forms.Form):
         self.checklist = checklist
         # The document each stored vendor answer was entered from, chosen again on the page.
         self.sources = {qid: str(pk) for qid, pk in (sources or {}).items()}
+        self._posted_documents_current(documents)
         self.carried = carried  # question IDs whose answer was carried over, to confirm
         # only_by="vendor" (the vendor portal): only the vendor's questions and, within
         # them, only the vendor's fields; a hidden practitioner field keeps its stored value.
@@ -221,6 +222,21 @@ class DomainForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}))
             if self.sources.get(question.id) in {value for value, _ in document_choices}:
                 self.initial[name] = self.sources[question.id]
+
+    def _posted_documents_current(self, documents: list) -> None:
+        """A page opened before a document was replaced (by the vendor, in another tab)
+        posts the replaced version: it stands for its current one, as the page offers it
+        when opened now (views.workspace.answer_sources). `documents` carry
+        `previous_versions` (workspace.with_previous_versions) where that can happen."""
+        successor = {str(old.pk): str(d.pk) for d in documents
+                     for old in getattr(d, "previous_versions", ())}
+        if not self.is_bound or not successor:
+            return
+        data = self.data.copy()
+        for name in data:
+            if name.endswith("__document") and data.get(name) in successor:
+                data[name] = successor[data[name]]
+        self.data = data
 
     def _posted_rows(self, question: Question) -> int:
         """How many rows of a repeatable question the posted data holds (its highest row

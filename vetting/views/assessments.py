@@ -96,6 +96,8 @@ def assessment_step(request: HttpRequest, pk: int, domain_id: str) -> HttpRespon
     if domain_id not in {d.id for d in checklist.domains}:
         raise Http404
     documents = workspace.current_documents(assessment)
+    if request.method == "POST":  # a replaced version posted stands for its successor
+        workspace.with_previous_versions(assessment, documents)
     answers = workspace.step_answers(assessment)
 
     def domain_form(documents, *, posted: bool = request.method == "POST") -> DomainForm:
