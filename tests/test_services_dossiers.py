@@ -151,8 +151,20 @@ def test_evidence_is_matched_by_hash_or_listed_as_expected(assessment, practitio
     assert document.question_ids == ["4.1"]
 
 
+DIGEST = "ab" * 32
+LISTED = {"name": "tox.pdf", "kind": "toxicology", "sha256": DIGEST}
+
+
 @pytest.mark.parametrize("data,message", [
     ({"checklist_version": "1", "answers": {"1.1": {"source": "dragon"}}}, "not a choice"),
+    ({"checklist_version": "1", "answers": {},
+      "evidence": {"6.4": [LISTED, {**LISTED, "name": "copy.pdf"}]}},
+     "evidence for 6.4, item 2: the same file \\(SHA-256\\) is listed twice"),
+    ({"checklist_version": "1", "answers": {},
+      "evidence": {"6.4": [LISTED, {**LISTED, "sha256": DIGEST.upper()}]}}, "listed twice"),
+    ({"checklist_version": "1", "answers": {}, "evidence": {"6.4": [LISTED]},
+      "expected_evidence": {"6.4": [LISTED]}},
+     "expected_evidence for 6.4: a file listed in evidence for 6.4 too"),
     ({"checklist_version": "1", "answers": {"8.8": {}}}, "unknown question '8.8'"),
     ({"checklist_version": "2", "answers": {}}, "this assessment uses v1"),
     ({"answers": {}}, "missing 'checklist_version'"),
@@ -208,3 +220,15 @@ def test_a_document_of_another_kind_is_not_linked(assessment, practitioner, pdf_
     exported = services.assessment_export(user=practitioner, assessment=assessment)
     assert exported["expected_evidence"] == {
         "6.4": [{"name": "tox.pdf", "kind": "toxicology", "sha256": digest}]}
+
+
+def test_a_file_held_twice_matches_under_each_question(assessment, practitioner, pdf_upload):
+    # The same file uploaded as 6.4's toxicology report and as 4.1's CoA: an export
+    # imported back matches both, and expects nothing.
+    for qid, kind in (("6.4", "toxicology"), ("4.1", "coa")):
+        services.evidence_upload(assessment=assessment, question_id=qid, kind=kind,
+                                 upload=pdf_upload(), user=practitioner)
+    exported = services.assessment_export(user=practitioner, assessment=assessment)
+    result = services.assessment_import(user=practitioner, assessment=assessment, data=exported)
+    assert result.matched_documents == 2 and result.expected_documents == []
+    assert not ExpectedEvidence.objects.exists()

@@ -199,6 +199,11 @@ def _parse(data: Any, checklists: Callable[[str], Checklist]) -> Dossier:
     product = each(lambda: _product(data.get("product", {})))
     expected = each(lambda: _evidence(data.get("expected_evidence", {}), checklist, problems,
                                       key="expected_evidence"))
+    for qid, items in expected.items():  # a file is held or expected, not both
+        held = {e.sha256 for e in evidence.get(qid, ())}
+        if any(e.sha256 in held for e in items):
+            problems.append(f"expected_evidence for {qid}: a file listed in evidence for "
+                            f"{qid} too (the same SHA-256)")
     if problems:
         raise DossierError(problems[0], problems)  # listed by parse_dossier
     return Dossier(
@@ -353,8 +358,15 @@ def _evidence(raw: Any, checklist: Checklist, problems: list[str], *, key: str =
             question = _question(checklist, qid)
             if not isinstance(items, list):
                 raise DossierError(f"{key} for {qid}: expected a list of documents")
-            evidence[qid] = tuple(_document(item, question, f"{key} for {qid}, item {i}")
-                                  for i, item in enumerate(items, 1))
+            documents = tuple(_document(item, question, f"{key} for {qid}, item {i}")
+                              for i, item in enumerate(items, 1))
+            digests = [d.sha256 for d in documents]
+            twice = next((n for n, digest in enumerate(digests, 1)
+                          if digest in digests[:n - 1]), None)
+            if twice is not None:
+                raise DossierError(f"{key} for {qid}, item {twice}: the same file (SHA-256) "
+                                   "is listed twice")
+            evidence[qid] = documents
         except DossierError as exc:
             problems.append(str(exc))
     return evidence

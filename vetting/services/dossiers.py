@@ -115,12 +115,13 @@ def _only(checklist):
 
 def _import_evidence(assessment: Assessment, evidence: dict) -> tuple[list[dict], list[dict]]:
     """Link documents the clinic holds (same SHA-256 and kind); list the others as expected."""
-    by_hash = {d.sha256: d for d in assessment.documents.filter(is_current=True)}
+    held = list(assessment.documents.filter(is_current=True))  # a file may be held twice
     matched, expected = [], []
     for qid, items in evidence.items():
         for item in items:
-            document = by_hash.get(item["sha256"])
-            if document is not None and document.kind == item["kind"]:
+            document = next((d for d in held
+                             if d.sha256 == item["sha256"] and d.kind == item["kind"]), None)
+            if document is not None:
                 if qid not in document.question_ids:
                     document.question_ids = [*document.question_ids, qid]
                     document.save(update_fields=["question_ids"])
