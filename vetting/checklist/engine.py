@@ -240,18 +240,17 @@ def _flags(question: Question, ctx: Context, undecided: list[str]) -> list[Findi
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
-def _missing(question: Question) -> Finding:
+def _missing(question: Question, blank: tuple[Field, ...] = ()) -> Finding:
+    """Not answered, or (`blank`) answered in part without fields a check needs."""
     who = "the vendor" if question.by == "vendor" else "the practitioner"
-    return Finding(
-        Severity.MISSING,
-        question.id,
-        question.domain_id,
-        question.text,
-        None,
-        None,
-        f"Not answered yet ({who} answers this question).",
-        (),
-    )
+    if blank:
+        them = "it" if len(blank) == 1 else "them"
+        reason = (f"Partly answered: {', '.join(f.label for f in blank)} not given, and a "
+                  f"check needs {them} ({who} answers {them}).")
+    else:
+        reason = f"Not answered yet ({who} answers this question)."
+    return Finding(Severity.MISSING, question.id, question.domain_id, question.text, None,
+                   None, reason, ())
 
 
 def _partly_answered(checklist: Checklist, ctx: Context, findings: list[Finding],
@@ -278,23 +277,7 @@ def _partly_answered(checklist: Checklist, ctx: Context, findings: list[Finding]
                 rows = ctx.rows(qid) if target.repeatable else [ctx.answers.get(qid) or {}]
                 if not rows or any(not is_answered(row.get(name)) for row in rows):
                     blank.setdefault(qid, []).append(field)
-    return [_partly_missing(checklist.question(qid), fields) for qid, fields in blank.items()]
-
-
-def _partly_missing(question: Question, blank: list[Field]) -> Finding:
-    who = "the vendor answers" if question.by == "vendor" else "the practitioner answers"
-    labels = ", ".join(f.label for f in blank)
-    return Finding(
-        Severity.MISSING,
-        question.id,
-        question.domain_id,
-        question.text,
-        None,
-        None,
-        f"Partly answered: {labels} not given, and a check needs "
-        f"{'it' if len(blank) == 1 else 'them'} ({who} {'it' if len(blank) == 1 else 'them'}).",
-        (),
-    )
+    return [_missing(checklist.question(qid), tuple(fields)) for qid, fields in blank.items()]
 
 
 def _gap(question: Question, ctx: Context, answered: bool) -> Gap | None:
